@@ -1,0 +1,83 @@
+/* spool.h - the per-shard spool writer: frames appended to segment files
+ * through the shard's own io_uring (DESIGN.md §5, STYLE.md §8).
+ *
+ * Layout: DIR/<shard>/<segno>.seg.open while a segment is written, renamed to
+ * DIR/<shard>/<segno>.seg when sealed (at --segment-bytes or --segment-ms, and
+ * on close). segno is a 20-digit zero-padded counter, so names sort in write
+ * order; a new spool continues after the highest segno in its directory.
+ * Files are created 0600, directories 0700. A segment is opened lazily, at the
+ * first write, so a run that writes nothing leaves nothing behind.
+ *
+ * Durability: a write is durable once it has completed in full and an
+ * fdatasync submitted after its completion has completed (--fsync batch: one
+ * fdatasync per spool_commit() that had writes, issued with IOSQE_IO_DRAIN so it
+ * covers every write submitted before it; interval:MS: at most one per MS;
+ * none: on write completion, no fdatasync). The done callback fires once per
+ * write, when it is durable (status 0) -- never earlier. Completion order is
+ * not submission order.
+ * Short writes resubmit the remainder; -EAGAIN/-EINTR resubmit the request;
+ * other errors are retried after a delay and reported through the callback's
+ * status (negative) without releasing the write: the caller must keep the data
+ * until a status-0 callback (issue 4 turns ENOSPC into backpressure).
+ */
+#ifndef SLUICE_SPOOL_H
+#define SLUICE_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+
+enum spool_fsync { SPOOL_FSYNC_BATCH = 0, SPOOL_FSYNC_INTERVAL = 1, SPOOL_FSYNC_NONE = 2 };
+
+struct spool_cfg {
+    const char *dir;           /* spool root; DIR/<shard>/ is created if missing */
+    uint32_t shard;            /* shard index */
+    uint64_t segment_bytes;    /* seal a segment once it reaches this size */
+    int64_t segment_ms;        /* ... or once it is this old (0: never by age) */
+    enum spool_fsync fsync;
+    int64_t fsync_interval_ms; /* for SPOOL_FSYNC_INTERVAL */
+    uint32_t queue_depth;      /* io_uring entries; also the most writes in flight */
+};
+
+/* Called once per write, when it is durable (status 0), or to report an error
+ * that is being retried (status < 0; the write stays pending). */
+typedef void (*spool_done_fn)(void *arg, void *cookie, int status);
+
+struct spool;
+
+/* Create the writer for one shard (creates DIR/<shard>, sets up io_uring).
+ * NULL with *err = -errno. @thread shard (owner) */
+struct spool *spool_create(const struct spool_cfg *cfg, int *err);
+
+/* Queue a write of len bytes at data, appended to the current segment. The
+ * bytes must stay valid and unchanged until the status-0 callback for cookie.
+ * Does not enter the kernel; spool_commit() does. 0, or -EBUSY when
+ * queue_depth writes are in flight (reap with spool_poll first). @thread shard @hot */
+int spool_write(struct spool *s, const void *data, size_t len, void *cookie) MUST_CHECK;
+
+/* Submit everything queued, plus an fdatasync as the fsync policy requires, in
+ * one io_uring_submit. 0 or -errno. @thread shard */
+int spool_commit(struct spool *s) MUST_CHECK;
+
+/* Reap completions and run the callbacks; waits up to wait_ms (0: no wait) for
+ * the first completion when writes are in flight. Also seals the segment by size
+ * or age and issues interval fdatasyncs. Returns callbacks run, or -errno.
+ * @thread shard */
+int spool_poll(struct spool *s, int wait_ms, spool_done_fn cb, void *arg);
+
+/* Writes queued or in flight (not yet reported durable). @thread shard */
+uint32_t spool_pending(const struct spool *s);
+
+/* Wait for every write, fdatasync (even with --fsync none), run the callbacks,
+ * seal the open segment, fsync the directory, and free s. 0 or the first error. */
+int spool_close(struct spool *s, spool_done_fn cb, void *arg) MUST_CHECK;
+
+/* Counters, for the summary and metrics. @thread shard (read by control after join) */
+struct spool_stats {
+    uint64_t writes, bytes, fsyncs, segments_sealed, short_writes, errors;
+};
+void spool_get_stats(const struct spool *s, struct spool_stats *out);
+
+#endif
