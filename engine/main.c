@@ -1,2 +1,51 @@
-/* main.c - placeholder, replaced by the CLI. */
-int main(void) { return 0; }
+/* main.c - the `sluice` command: dispatch to run, spool, checkpoint. */
+#include <stdio.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "run.h"
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *o)
+{
+    fprintf(o,
+            "sluice %s - collector for Microsoft Defender XDR event streams\n\n"
+            "usage: sluice <command> [flags]\n\n"
+            "commands:\n"
+            "  run          collect: source -> normalize to OCSF -> LZ4 spool, with checkpoints\n"
+            "               (sluice run --help for every flag)\n"
+            "  spool cat    print the spooled events (or --dead-letters) as NDJSON\n"
+            "  spool verify check every frame and CRC of a spool directory\n"
+            "  checkpoint show  print the checkpoints of a spool directory as JSON\n"
+            "  version      print the version\n\n"
+            "Captures for --source replay:CAPTURE are made with sluice-replay (synth, import).\n",
+            SLUICE_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return run_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "spool") == 0)
+        return inspect_spool_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "checkpoint") == 0)
+        return inspect_checkpoint_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("sluice %s\n", SLUICE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "sluice: unknown command \"%s\" (see sluice --help)\n", cmd);
+    return 2;
+}

@@ -69,13 +69,18 @@ void pool_destroy(struct pool *p)
 void pool_put(struct batch *b)
 {
     struct pool *p = b->pool;
+    /* Read everything we need before the push: once the last batch is home the
+     * owner may destroy the pool (found by the TSan pipeline stress test). */
+    struct park *owner = p->owner_park;
+    struct ring *free_ring = p->free;
+    uint32_t id = p->id;
     void *o = b;
-    if (UNLIKELY(ring_push_burst(p->free, &o, 1) != 1)) {
+    if (UNLIKELY(ring_push_burst(free_ring, &o, 1) != 1)) {
         /* The ring holds every batch of the pool: a failed push means a batch
          * was returned twice, which would corrupt ownership. */
-        log_err("pool: batch returned twice pool=%u", p->id);
+        log_err("pool: batch returned twice pool=%u", id);
         abort();
     }
-    if (p->owner_park)
-        park_wake(p->owner_park);
+    if (owner)
+        park_wake(owner);
 }

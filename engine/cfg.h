@@ -1,0 +1,35 @@
+/* cfg.h - the resolved configuration of `sluice run` (filled by cli.c).
+ * Written by the control thread before any worker starts; read-only after. */
+#ifndef SLUICE_CFG_H
+#define SLUICE_CFG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "spool.h"
+
+struct run_cfg {
+    char source[PATH_MAX];       /* as given: "replay:PATH" */
+    char capture[PATH_MAX];      /* PATH from replay:PATH */
+    char spool_dir[PATH_MAX];
+    uint32_t shards;             /* 0: one per CPU of cpus */
+    struct cpu_list cpus;        /* CPUs to pin to (default: all allowed) */
+    bool until_caught_up;
+    enum spool_fsync fsync;
+    int64_t fsync_interval_ms;
+    int64_t checkpoint_ms;
+    uint32_t batch_bytes;        /* bytes per batch (power of two) */
+    uint32_t rx_batches;         /* batches per partition pool */
+    uint64_t segment_bytes;
+    int64_t segment_ms;
+    uint32_t queue_depth;        /* io_uring entries per shard */
+    char consumer_group[256];
+    bool keep_original;
+    int log_level;
+    char stats_json[PATH_MAX];   /* "" or a file to write the run summary to as JSON */
+    int64_t progress_ms;         /* progress line interval; 0: off */
+};
+
+#endif

@@ -1,0 +1,456 @@
+/* cli.c - flags of `sluice run`.
+ *
+ * DESIGN
+ * One static table (struct flag) describes every flag: long name, value
+ * syntax, default (as text, parsed through the same validator as user input,
+ * so a default can never be invalid), unit, help, and the validator that
+ * stores into struct run_cfg. Parsing walks argv once; "--flag=value" and
+ * "--flag value" are both accepted. Every rejection is one line on stderr:
+ *   sluice: --shards: "x" is not a whole number from 1 to 1024
+ * and exit status 2 (usage). Cross-flag checks run after all flags are in.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct flag {
+    const char *name;  /* without the leading "--" */
+    const char *value; /* value syntax for help; NULL for a switch */
+    const char *def;   /* default as text; NULL: no default */
+    const char *help;
+    /* Store v into cfg; on failure write the reason (after "flag: ") to why. */
+    int (*set)(struct run_cfg *cfg, const char *v, char *why, size_t n);
+};
+
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno || *e || v < lo || v > hi)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_bytes(const char *s, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno || e == s)
+        return -EINVAL;
+    unsigned shift = 0;
+    if (*e) {
+        char u = *e;
+        if (u == 'k' || u == 'K')
+            shift = 10;
+        else if (u == 'm' || u == 'M')
+            shift = 20;
+        else if (u == 'g' || u == 'G')
+            shift = 30;
+        else if (u == 't' || u == 'T')
+            shift = 40;
+        else
+            return -EINVAL;
+        e++;
+        if (strcmp(e, "") != 0 && strcmp(e, "i") != 0 && strcmp(e, "iB") != 0 &&
+            strcmp(e, "B") != 0)
+            return -EINVAL;
+    }
+    if (shift && v > (UINT64_MAX >> shift))
+        return -ERANGE;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int set_source(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (strncmp(v, "replay:", 7) != 0 || !v[7]) {
+        snprintf(why, n, "\"%s\" is not a source; use replay:CAPTURE (the Event Hubs source "
+                 "comes with issue 5)", v);
+        return -EINVAL;
+    }
+    if (strlen(v) >= sizeof(c->source)) {
+        snprintf(why, n, "path too long");
+        return -EINVAL;
+    }
+    snprintf(c->source, sizeof(c->source), "%s", v);
+    snprintf(c->capture, sizeof(c->capture), "%s", v + 7);
+    return 0;
+}
+
+static int set_spool_dir(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (!*v || strlen(v) >= sizeof(c->spool_dir) - 64) {
+        snprintf(why, n, "\"%s\" is not a usable directory path", v);
+        return -EINVAL;
+    }
+    snprintf(c->spool_dir, sizeof(c->spool_dir), "%s", v);
+    return 0;
+}
+
+static int set_shards(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (strcmp(v, "auto") == 0) {
+        c->shards = 0;
+        return 0;
+    }
+    if (parse_u64(v, 1, 1024, &x)) {
+        snprintf(why, n, "\"%s\" is not a whole number from 1 to 1024 (or auto)", v);
+        return -EINVAL;
+    }
+    c->shards = (uint32_t)x;
+    return 0;
+}
+
+static int set_cpus(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    struct cpu_list allowed;
+    if (strcmp(v, "all") == 0) {
+        if (cpu_list_allowed(&c->cpus) != 0) {
+            snprintf(why, n, "cannot read this process's CPU affinity");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    int rc = cpu_list_parse(v, &c->cpus);
+    if (rc) {
+        snprintf(why, n, "\"%s\" is not a CPU list like 0-3,8 (no duplicates, CPUs < %d)", v,
+                 CPU_LIST_MAX);
+        return rc;
+    }
+    if (cpu_list_allowed(&allowed) == 0) {
+        rc = cpu_list_check(&c->cpus, &allowed);
+        if (rc) {
+            snprintf(why, n, "CPU %d is not available to this process (allowed: see taskset -p %d)",
+                     -rc - 1, 0);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int set_switch(bool *dst, const char *v, char *why, size_t n)
+{
+    if (!v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0) {
+        *dst = true;
+        return 0;
+    }
+    if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0) {
+        *dst = false;
+        return 0;
+    }
+    snprintf(why, n, "\"%s\" is not true or false", v);
+    return -EINVAL;
+}
+
+static int set_until(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_switch(&c->until_caught_up, v, why, n);
+}
+
+static int set_keep(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_switch(&c->keep_original, v, why, n);
+}
+
+static int set_fsync(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t ms;
+    if (strcmp(v, "batch") == 0) {
+        c->fsync = SPOOL_FSYNC_BATCH;
+    } else if (strcmp(v, "none") == 0) {
+        c->fsync = SPOOL_FSYNC_NONE;
+    } else if (strncmp(v, "interval:", 9) == 0 && parse_u64(v + 9, 1, 3600000, &ms) == 0) {
+        c->fsync = SPOOL_FSYNC_INTERVAL;
+        c->fsync_interval_ms = (int64_t)ms;
+    } else {
+        snprintf(why, n, "\"%s\" is not batch, interval:MS (1..3600000) or none", v);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int set_ms(int64_t *dst, const char *v, uint64_t lo, uint64_t hi, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, lo, hi, &x)) {
+        snprintf(why, n, "\"%s\" is not a number of milliseconds from %llu to %llu", v,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return -EINVAL;
+    }
+    *dst = (int64_t)x;
+    return 0;
+}
+
+static int set_ckpt_ms(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_ms(&c->checkpoint_ms, v, 10, 3600000, why, n);
+}
+
+static int set_segment_ms(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_ms(&c->segment_ms, v, 0, 86400000, why, n);
+}
+
+static int set_progress_ms(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_ms(&c->progress_ms, v, 0, 86400000, why, n);
+}
+
+static int set_batch_bytes(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (cli_parse_bytes(v, &x) || x < 65536 || x > (256u << 20) || (x & (x - 1))) {
+        snprintf(why, n, "\"%s\" is not a power of two from 64K to 256M (e.g. 1M)", v);
+        return -EINVAL;
+    }
+    c->batch_bytes = (uint32_t)x;
+    return 0;
+}
+
+static int set_rx_batches(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, 2, 4096, &x)) {
+        snprintf(why, n, "\"%s\" is not a whole number from 2 to 4096", v);
+        return -EINVAL;
+    }
+    c->rx_batches = (uint32_t)x;
+    return 0;
+}
+
+static int set_segment_bytes(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (cli_parse_bytes(v, &x) || x < (1u << 20) || x > (64ull << 30)) {
+        snprintf(why, n, "\"%s\" is not a size from 1M to 64G (e.g. 256M)", v);
+        return -EINVAL;
+    }
+    c->segment_bytes = x;
+    return 0;
+}
+
+static int set_queue_depth(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, 4, 4096, &x) || (x & (x - 1))) {
+        snprintf(why, n, "\"%s\" is not a power of two from 4 to 4096", v);
+        return -EINVAL;
+    }
+    c->queue_depth = (uint32_t)x;
+    return 0;
+}
+
+static int set_cg(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (!*v || strlen(v) >= sizeof(c->consumer_group)) {
+        snprintf(why, n, "\"%s\" is not a consumer group name (1-255 characters)", v);
+        return -EINVAL;
+    }
+    snprintf(c->consumer_group, sizeof(c->consumer_group), "%s", v);
+    return 0;
+}
+
+static int set_log_level(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    int l = log_level_parse(v);
+    if (l < 0) {
+        snprintf(why, n, "\"%s\" is not error, warn, info or debug", v);
+        return -EINVAL;
+    }
+    c->log_level = l;
+    return 0;
+}
+
+static int set_stats_json(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (!*v || strlen(v) >= sizeof(c->stats_json)) {
+        snprintf(why, n, "\"%s\" is not a usable file path", v);
+        return -EINVAL;
+    }
+    snprintf(c->stats_json, sizeof(c->stats_json), "%s", v);
+    return 0;
+}
+
+static const struct flag run_flags[] = {
+    {"source", "replay:CAPTURE", NULL,
+     "Where events come from. replay:CAPTURE reads a capture file made by sluice-replay "
+     "(synth, import). Required.", set_source},
+    {"spool-dir", "DIR", NULL,
+     "Spool directory: segments (DIR/<shard>/*.seg), dead letters and checkpoint files. "
+     "Created 0700 if missing. Required.", set_spool_dir},
+    {"shards", "N|auto", "auto", "Shard threads that parse, normalize and write (auto: one per "
+     "CPU of --cpus). Partition p is served by shard p mod N.", set_shards},
+    {"cpus", "LIST|all", "all", "CPUs to pin to, e.g. 0-3,8. rx threads are pinned round-robin "
+     "over the list, shard i to CPU i mod len.", set_cpus},
+    {"until-caught-up", NULL, "false", "Exit 0 once every partition is drained, durable and "
+     "checkpointed (for replays and load tests). Without it, sluice runs until SIGINT/SIGTERM.",
+     set_until},
+    {"fsync", "batch|interval:MS|none", "batch", "When spool writes are fdatasync'ed: after each "
+     "group of batch writes, at most every MS ms, or never (the page cache decides; a power loss "
+     "can lose data that is already checkpointed). Checkpoints only cover synced data.",
+     set_fsync},
+    {"checkpoint-ms", "MS", "1000", "How often checkpoints are persisted (10..3600000 ms).",
+     set_ckpt_ms},
+    {"batch-bytes", "BYTES", "1M", "Size of one batch, the unit moved between threads; must hold "
+     "the largest message (Event Hubs: 1 MB). Power of two, 64K..256M.", set_batch_bytes},
+    {"rx-batches", "N", "8", "Batches per partition: the most a partition can have in flight "
+     "between rx and shard. Memory: partitions x N x --batch-bytes.", set_rx_batches},
+    {"segment-bytes", "BYTES", "256M", "Seal a spool segment at this size (1M..64G).",
+     set_segment_bytes},
+    {"segment-ms", "MS", "300000", "Seal a spool segment once it is this old (0: only by size).",
+     set_segment_ms},
+    {"queue-depth", "N", "256", "io_uring entries per shard: spool writes in flight (power of "
+     "two, 4..4096).", set_queue_depth},
+    {"consumer-group", "NAME", "$Default", "Consumer group; names the checkpoint file.", set_cg},
+    {"keep-original", NULL, "false", "Keep each raw Defender record in the event's raw_data.",
+     set_keep},
+    {"log-level", "LEVEL", "info", "error, warn, info or debug (logfmt on stderr).",
+     set_log_level},
+    {"stats-json", "FILE", NULL, "Also write the end-of-run summary as JSON to FILE.",
+     set_stats_json},
+    {"progress-ms", "MS", "10000", "Log a progress line this often (0: never).", set_progress_ms},
+};
+
+static const struct flag *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++)
+        if (strlen(run_flags[i].name) == len && strncmp(run_flags[i].name, name, len) == 0)
+            return &run_flags[i];
+    return NULL;
+}
+
+void cli_print_run_help(FILE *out)
+{
+    fprintf(out,
+            "usage: sluice run --source replay:CAPTURE --spool-dir DIR [flags]\n\n"
+            "Reads every partition of the source with one pinned rx thread each, normalizes every\n"
+            "Defender record to OCSF in --shards pinned shard threads, writes LZ4-framed spool\n"
+            "segments through io_uring, and checkpoints per partition only what is durable.\n"
+            "A second run on the same --spool-dir resumes after the checkpoint.\n\nflags:\n");
+    for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++) {
+        const struct flag *f = &run_flags[i];
+        fprintf(out, "  --%s%s%s\n", f->name, f->value ? " " : "", f->value ? f->value : "");
+        fprintf(out, "      %s", f->help);
+        if (f->def)
+            fprintf(out, " Default: %s.", f->def);
+        fputc('\n', out);
+    }
+    fprintf(out, "  --print-config\n      Print the resolved configuration and exit.\n"
+                 "  --help\n      This text.\n");
+}
+
+static const char *fsync_text(const struct run_cfg *c, char *tmp, size_t n)
+{
+    if (c->fsync == SPOOL_FSYNC_BATCH)
+        return "batch";
+    if (c->fsync == SPOOL_FSYNC_NONE)
+        return "none";
+    snprintf(tmp, n, "interval:%lld", (long long)c->fsync_interval_ms);
+    return tmp;
+}
+
+void cli_print_config(const struct run_cfg *c, FILE *out)
+{
+    char tmp[64], cpus[256];
+    size_t o = 0;
+    cpus[0] = '\0';
+    for (uint32_t i = 0; i < c->cpus.n && o + 8 < sizeof(cpus); i++)
+        o += (size_t)snprintf(cpus + o, sizeof(cpus) - o, "%s%u", i ? "," : "", c->cpus.cpu[i]);
+    fprintf(out, "source = %s\nspool-dir = %s\nshards = %u%s\ncpus = %s\nuntil-caught-up = %s\n",
+            c->source, c->spool_dir, c->shards ? c->shards : c->cpus.n,
+            c->shards ? "" : " (auto)", cpus, c->until_caught_up ? "true" : "false");
+    fprintf(out, "fsync = %s\ncheckpoint-ms = %lld\nbatch-bytes = %u\nrx-batches = %u\n",
+            fsync_text(c, tmp, sizeof(tmp)), (long long)c->checkpoint_ms, c->batch_bytes,
+            c->rx_batches);
+    fprintf(out, "segment-bytes = %llu\nsegment-ms = %lld\nqueue-depth = %u\n",
+            (unsigned long long)c->segment_bytes, (long long)c->segment_ms, c->queue_depth);
+    fprintf(out, "consumer-group = %s\nkeep-original = %s\nlog-level = %d\nstats-json = %s\n"
+                 "progress-ms = %lld\n",
+            c->consumer_group, c->keep_original ? "true" : "false", c->log_level,
+            c->stats_json[0] ? c->stats_json : "(none)", (long long)c->progress_ms);
+}
+
+int cli_parse_run(int argc, char **argv, struct run_cfg *cfg, FILE *out, FILE *err)
+{
+    char why[PATH_MAX + 256];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++) {
+        const struct flag *f = &run_flags[i];
+        if (f->def && f->set(cfg, f->def, why, sizeof(why)) != 0) {
+            fprintf(err, "sluice: internal error: default of --%s: %s\n", f->name, why);
+            return 2;
+        }
+    }
+    bool print_config = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_print_run_help(out);
+            return 1;
+        }
+        if (strcmp(a, "--print-config") == 0) {
+            print_config = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(err, "sluice: run: unexpected argument \"%s\" (flags start with --; see "
+                         "sluice run --help)\n", a);
+            return 2;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct flag *f = find_flag(name, nlen);
+        if (!f) {
+            fprintf(err, "sluice: run: unknown flag --%.*s (see sluice run --help)\n", (int)nlen,
+                    name);
+            return 2;
+        }
+        const char *v = NULL;
+        if (eq) {
+            v = eq + 1;
+        } else if (f->value) {
+            if (i + 1 >= argc) {
+                fprintf(err, "sluice: --%s: missing value (%s)\n", f->name, f->value);
+                return 2;
+            }
+            v = argv[++i];
+        }
+        if (f->set(cfg, v, why, sizeof(why)) != 0) {
+            fprintf(err, "sluice: --%s: %s\n", f->name, why);
+            return 2;
+        }
+    }
+    if (!cfg->source[0]) {
+        fprintf(err, "sluice: --source: missing; give replay:CAPTURE (make one with "
+                     "sluice-replay synth)\n");
+        return 2;
+    }
+    if (!cfg->spool_dir[0]) {
+        fprintf(err, "sluice: --spool-dir: missing; give the directory to spool into\n");
+        return 2;
+    }
+    if (cfg->segment_bytes < 4ull * cfg->batch_bytes) {
+        fprintf(err, "sluice: --segment-bytes: %llu is smaller than 4 x --batch-bytes (%u); "
+                     "raise it or lower --batch-bytes\n",
+                (unsigned long long)cfg->segment_bytes, cfg->batch_bytes);
+        return 2;
+    }
+    if (print_config) {
+        cli_print_config(cfg, out);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,616 @@
+/* run.c - `sluice run`: start, steer and stop the pipeline (DESIGN.md §2, §6).
+ *
+ * DESIGN
+ * The control thread (this one) validates everything that can be validated
+ * before a worker starts (flags, capture, spool directory, checkpoint file),
+ * then starts the shards and one rx thread per partition, and from then on
+ * only: persists checkpoints every --checkpoint-ms (reading the trackers'
+ * published watermarks), logs progress, and watches for the end.
+ *
+ * Shutdown order (STYLE.md §7.9), on SIGINT/SIGTERM, or with --until-caught-up
+ * once every rx thread has pushed its partition's last message:
+ *   1. rx.stop (signal only): rx threads stop reading, push what they hold,
+ *      set finished;
+ *   2. when every rx is finished: shard.stop (release) -> shards drain their
+ *      rings, spool_close() makes every write durable, trackers advance;
+ *   3. join shards, then rx threads (each exits once its batches are home);
+ *   4. final checkpoint, summary.
+ * A second signal exits at once (_exit): what is on disk and in the last
+ * checkpoint file is consistent, because the checkpoint never runs ahead of
+ * durable data.
+ * The spool directory is locked (flock on DIR/.lock) so two collectors never
+ * write the same spool.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "cfg.h"
+#include "ckpt_store.h"
+#include "cli.h"
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "norm.h"
+#include "rx.h"
+#include "shard.h"
+#include "tracker.h"
+
+static volatile sig_atomic_t g_signals;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (g_signals++ > 0)
+        _exit(130); /* second signal: leave now; disk state is consistent */
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+        return -errno;
+    struct stat st;
+    if (stat(tmp, &st) != 0)
+        return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* Create/lock DIR/.lock; also proves the directory is writable. fd or -errno. */
+static int lock_spool(const char *dir)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/.lock", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+struct run {
+    struct run_cfg cfg;
+    struct capture cap;
+    char ckpt_path[PATH_MAX];
+    struct ckpt_file ckpt;      /* what was loaded; updated and saved by control */
+    int64_t *saved_seq;         /* last persisted seq per partition */
+    struct tracker *trk;        /* [partitions], written by their shards */
+    struct ring **rings;        /* [partitions] */
+    struct rx *rx;              /* [partitions] */
+    struct shard *shards;       /* [nshards] */
+    struct shard_part *parts;   /* [partitions], grouped by shard */
+    uint32_t nshards;
+    uint32_t nparts;
+};
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 2;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+/* Persist watermarks that moved. 0 or -errno. */
+static int persist(struct run *R, bool force)
+{
+    bool changed = force;
+    for (uint32_t p = 0; p < R->nparts; p++) {
+        int64_t seq, upd;
+        char off[TRACKER_OFF_MAX + 1];
+        tracker_read(&R->trk[p], &seq, off, &upd);
+        if (seq != R->saved_seq[p]) {
+            struct ckpt_part *cp = &R->ckpt.part[p];
+            cp->seq = seq;
+            snprintf(cp->off, sizeof(cp->off), "%s", off);
+            cp->updated_ms = upd;
+            changed = true;
+        }
+    }
+    if (!changed)
+        return 0;
+    int rc = ckpt_save(R->ckpt_path, &R->ckpt);
+    if (rc) {
+        LOG_RATELIMITED(10000, LOG_ERR, "ckpt: save failed: %s path=\"%s\"", err_str(rc),
+                        R->ckpt_path);
+        return rc;
+    }
+    for (uint32_t p = 0; p < R->nparts; p++)
+        R->saved_seq[p] = R->ckpt.part[p].seq;
+    return 0;
+}
+
+struct seg_count {
+    uint64_t segments, bytes;
+};
+
+static void count_segments(const char *dir, struct seg_count *sc)
+{
+    memset(sc, 0, sizeof(*sc));
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        strtoul(e->d_name, &end, 10);
+        if (end == e->d_name || *end)
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof(sub), "%s/%.200s", dir, e->d_name);
+        DIR *sd = opendir(sub);
+        if (!sd)
+            continue;
+        struct dirent *f;
+        while ((f = readdir(sd))) {
+            if (!strstr(f->d_name, ".seg"))
+                continue;
+            char fp[PATH_MAX];
+            struct stat st;
+            snprintf(fp, sizeof(fp), "%s/%.200s", sub, f->d_name);
+            if (stat(fp, &st) == 0) {
+                sc->segments++;
+                sc->bytes += (uint64_t)st.st_size;
+            }
+        }
+        closedir(sd);
+    }
+    closedir(d);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void summary(struct run *R, double secs, bool caught_up, int status)
+{
+    struct norm_stats t = {0};
+    struct spool_stats ss = {0};
+    uint64_t untracked = 0;
+    for (uint32_t i = 0; i < R->nshards; i++) {
+        const struct norm_stats *s = &R->shards[i].stats;
+        t.messages += s->messages;
+        t.records += s->records;
+        t.events += s->events;
+        t.bytes_in += s->bytes_in;
+        t.bytes_out += s->bytes_out;
+        for (int k = 0; k < NT__COUNT; k++)
+            t.by_table[k] += s->by_table[k];
+        for (int k = 0; k < NC__COUNT; k++)
+            t.by_cat[k] += s->by_cat[k];
+        for (int k = 0; k < ND__COUNT; k++)
+            t.dead[k] += s->dead[k];
+        ss.writes += R->shards[i].sstats.writes;
+        ss.bytes += R->shards[i].sstats.bytes;
+        ss.fsyncs += R->shards[i].sstats.fsyncs;
+        untracked += R->shards[i].untracked;
+    }
+    uint64_t dead = 0;
+    for (int k = 0; k < ND__COUNT; k++)
+        dead += t.dead[k];
+    struct seg_count sc;
+    count_segments(R->cfg.spool_dir, &sc);
+    double s = secs > 0 ? secs : 1e-9;
+    uint32_t ck = 0;
+    for (uint32_t p = 0; p < R->nparts; p++)
+        ck += R->ckpt.part[p].seq >= 0;
+
+    FILE *o = stdout;
+    fprintf(o, "sluice: run %s after %.2f s%s\n", status ? "FAILED" : "finished", secs,
+            caught_up ? " (caught up: every partition drained and checkpointed)" : "");
+    fprintf(o, "  source       %s (%u partitions, hub %s/%s)\n", R->cfg.source, R->nparts,
+            R->cap.ns[0] ? R->cap.ns : "-", R->cap.hub[0] ? R->cap.hub : "-");
+    fprintf(o, "  read         %" PRIu64 " messages, %" PRIu64 " records, %.1f MB of Defender "
+               "JSON\n", t.messages, t.records, t.bytes_in / 1e6);
+    fprintf(o, "  wrote        %" PRIu64 " events, %" PRIu64 " dead letters, %.1f MB of NDJSON\n",
+            t.events, dead, t.bytes_out / 1e6);
+    fprintf(o, "  throughput   %.0f events/s, %.1f MB/s in, %.1f MB/s out (%u shards)\n",
+            t.events / s, t.bytes_in / 1e6 / s, t.bytes_out / 1e6 / s, R->nshards);
+    fprintf(o, "  spool        %s (%" PRIu64 " segments, %.1f MB on disk, %" PRIu64
+               " writes, %" PRIu64 " fdatasyncs)\n",
+            R->cfg.spool_dir, sc.segments, sc.bytes / 1e6, ss.writes, ss.fsyncs);
+    fprintf(o, "  checkpoint   %s (%u partitions)\n", R->ckpt_path, ck);
+    if (untracked)
+        fprintf(o, "  warning      %" PRIu64 " batches written outside the tracker (duplicates)\n",
+                untracked);
+    fprintf(o, "  events per table:\n");
+    for (int k = 0; k < NT__COUNT; k++)
+        if (t.by_table[k])
+            fprintf(o, "    %-28s %" PRIu64 "\n", norm_table_name(k), t.by_table[k]);
+    fprintf(o, "  events per category:\n");
+    for (int k = 0; k < NC__COUNT; k++)
+        if (t.by_cat[k])
+            fprintf(o, "    %-28s %" PRIu64 "\n", norm_cat_name(k), t.by_cat[k]);
+    if (dead) {
+        fprintf(o, "  dead letters per reason (sluice spool cat --dead-letters %s):\n",
+                R->cfg.spool_dir);
+        for (int k = 0; k < ND__COUNT; k++)
+            if (t.dead[k])
+                fprintf(o, "    %-28s %" PRIu64 "\n", norm_dead_name(k), t.dead[k]);
+    }
+    fflush(o);
+
+    if (!R->cfg.stats_json[0])
+        return;
+    FILE *j = fopen(R->cfg.stats_json, "w");
+    if (!j) {
+        log_err("run: cannot write --stats-json: %s path=\"%s\"", strerror(errno),
+                R->cfg.stats_json);
+        return;
+    }
+    fprintf(j, "{\"status\":%d,\"caught_up\":%s,\"seconds\":%.6f,\"partitions\":%u,"
+               "\"shards\":%u,\"messages\":%" PRIu64 ",\"records\":%" PRIu64
+               ",\"events\":%" PRIu64 ",\"dead_letters\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+               ",\"bytes_out\":%" PRIu64 ",\"events_per_s\":%.1f,\"mb_per_s_in\":%.3f,"
+               "\"segments\":%" PRIu64 ",\"spool_bytes\":%" PRIu64 ",\"spool_dir\":",
+            status, caught_up ? "true" : "false", secs, R->nparts, R->nshards, t.messages,
+            t.records, t.events, dead, t.bytes_in, t.bytes_out, t.events / s,
+            t.bytes_in / 1e6 / s, sc.segments, sc.bytes);
+    json_str(j, R->cfg.spool_dir);
+    fprintf(j, ",\"checkpoint\":");
+    json_str(j, R->ckpt_path);
+    fprintf(j, ",\"by_table\":{");
+    int first = 1;
+    for (int k = 0; k < NT__COUNT; k++)
+        if (t.by_table[k]) {
+            fprintf(j, "%s\"%s\":%" PRIu64, first ? "" : ",", norm_table_name(k), t.by_table[k]);
+            first = 0;
+        }
+    fprintf(j, "},\"by_category\":{");
+    first = 1;
+    for (int k = 0; k < NC__COUNT; k++)
+        if (t.by_cat[k]) {
+            fprintf(j, "%s\"%s\":%" PRIu64, first ? "" : ",", norm_cat_name(k), t.by_cat[k]);
+            first = 0;
+        }
+    fprintf(j, "},\"dead_by_reason\":{");
+    first = 1;
+    for (int k = 0; k < ND__COUNT; k++)
+        if (t.dead[k]) {
+            fprintf(j, "%s\"%s\":%" PRIu64, first ? "" : ",", norm_dead_name(k), t.dead[k]);
+            first = 0;
+        }
+    fprintf(j, "}}\n");
+    fclose(j);
+}
+
+static void progress(struct run *R, int64_t t0_ns, uint64_t *last_events, int64_t *last_ns)
+{
+    uint64_t ev = 0, rec = 0, bytes = 0;
+    for (uint32_t i = 0; i < R->nshards; i++) {
+        ev += atomic_load_explicit(&R->shards[i].prog.events, memory_order_relaxed);
+        rec += atomic_load_explicit(&R->shards[i].prog.records, memory_order_relaxed);
+        bytes += atomic_load_explicit(&R->shards[i].prog.bytes_in, memory_order_relaxed);
+    }
+    int64_t now = clock_mono_ns();
+    double dt = (now - *last_ns) / 1e9;
+    log_info("run: progress events=%" PRIu64 " records=%" PRIu64 " mb_in=%.1f "
+             "events_per_s=%.0f elapsed_s=%.1f",
+             ev, rec, bytes / 1e6, dt > 0 ? (ev - *last_events) / dt : 0.0,
+             (now - t0_ns) / 1e9);
+    *last_events = ev;
+    *last_ns = now;
+}
+
+static int setup(struct run *R)
+{
+    struct run_cfg *c = &R->cfg;
+    if (c->cpus.n == 0 && cpu_list_allowed(&c->cpus) != 0) {
+        fprintf(stderr, "sluice: --cpus: cannot read this process's CPU affinity\n");
+        return 1;
+    }
+    int rc = capture_open(c->capture, &R->cap);
+    if (rc) {
+        fprintf(stderr, "sluice: --source: cannot read capture \"%s\": %s\n", c->capture,
+                err_str(rc));
+        return 1;
+    }
+    R->nparts = R->cap.partitions;
+    rc = mkdir_p(c->spool_dir, 0700);
+    if (rc) {
+        fprintf(stderr, "sluice: --spool-dir: cannot create \"%s\": %s\n", c->spool_dir,
+                err_str(rc));
+        return 1;
+    }
+    ckpt_path(c->spool_dir, R->cap.hub, c->consumer_group, R->ckpt_path, sizeof(R->ckpt_path));
+    char why[256];
+    rc = ckpt_load(R->ckpt_path, R->nparts, &R->ckpt, why, sizeof(why));
+    if (rc == ERR_FORMAT) {
+        fprintf(stderr, "sluice: checkpoint file \"%s\" is damaged (%s); sluice will not guess "
+                        "where to resume: repair it, or move it away to start over\n",
+                R->ckpt_path, why);
+        return 1;
+    }
+    if (rc && rc != -ENOENT) {
+        fprintf(stderr, "sluice: cannot read checkpoint file \"%s\": %s\n", R->ckpt_path,
+                err_str(rc));
+        return 1;
+    }
+    if (rc == 0 && strcmp(R->ckpt.ns, R->cap.ns) != 0) {
+        fprintf(stderr, "sluice: checkpoint file \"%s\" belongs to namespace \"%s\", not \"%s\"; "
+                        "use another --spool-dir or --consumer-group\n",
+                R->ckpt_path, R->ckpt.ns, R->cap.ns);
+        return 1;
+    }
+    snprintf(R->ckpt.ns, sizeof(R->ckpt.ns), "%s", R->cap.ns);
+    snprintf(R->ckpt.hub, sizeof(R->ckpt.hub), "%s", R->cap.hub);
+    snprintf(R->ckpt.cg, sizeof(R->ckpt.cg), "%s", c->consumer_group);
+    if (R->ckpt.partitions > R->nparts)
+        log_warn("run: checkpoint has partitions the capture does not; keeping them "
+                 "checkpoint_partitions=%u capture_partitions=%u",
+                 R->ckpt.partitions, R->nparts);
+    return 0;
+}
+
+static int alloc_all(struct run *R)
+{
+    struct run_cfg *c = &R->cfg;
+    uint32_t n = c->shards ? c->shards : c->cpus.n;
+    if (n > R->nparts)
+        n = R->nparts ? R->nparts : 1;
+    R->nshards = n;
+    R->saved_seq = calloc(R->ckpt.partitions, sizeof(int64_t));
+    R->rx = calloc(R->nparts ? R->nparts : 1, sizeof(struct rx));
+    R->rings = calloc(R->nparts ? R->nparts : 1, sizeof(struct ring *));
+    R->parts = calloc(R->nparts ? R->nparts : 1, sizeof(struct shard_part));
+    R->shards = calloc(n, sizeof(struct shard));
+    if (posix_memalign((void **)&R->trk, 64, (R->nparts ? R->nparts : 1) * sizeof(struct tracker)))
+        R->trk = NULL;
+    if (!R->saved_seq || !R->rx || !R->rings || !R->parts || !R->shards || !R->trk)
+        return -ENOMEM;
+    for (uint32_t p = 0; p < R->ckpt.partitions; p++)
+        R->saved_seq[p] = R->ckpt.part[p].seq;
+    uint32_t slots = pow2_at_least(c->rx_batches);
+    for (uint32_t p = 0; p < R->nparts; p++) {
+        tracker_init(&R->trk[p], R->ckpt.part[p].seq, R->ckpt.part[p].off);
+        R->rings[p] = ring_create(slots);
+        if (!R->rings[p])
+            return -ENOMEM;
+    }
+    /* group partitions by shard: shard i serves p with p % n == i */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct shard *s = &R->shards[i];
+        s->index = i;
+        s->cpu = c->cpus.n ? c->cpus.cpu[i % c->cpus.n] : -1;
+        s->parts = &R->parts[k];
+        for (uint32_t p = i; p < R->nparts; p += n) {
+            R->parts[k].partition = p;
+            R->parts[k].ring = R->rings[p];
+            R->parts[k].trk = &R->trk[p];
+            k++;
+            s->nparts++;
+        }
+        s->spool_cfg = (struct spool_cfg){
+            .dir = c->spool_dir,
+            .shard = i,
+            .segment_bytes = c->segment_bytes,
+            .segment_ms = c->segment_ms,
+            .fsync = c->fsync,
+            .fsync_interval_ms = c->fsync_interval_ms,
+            .queue_depth = c->queue_depth,
+        };
+        s->norm_cfg = (struct norm_cfg){.ns = R->cap.ns, .hub = R->cap.hub,
+                                        .keep_original = c->keep_original};
+        int rc = park_init(&s->park);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void free_all(struct run *R)
+{
+    if (R->rings)
+        for (uint32_t p = 0; p < R->nparts; p++)
+            ring_destroy(R->rings[p]);
+    if (R->shards)
+        for (uint32_t i = 0; i < R->nshards; i++)
+            park_fini(&R->shards[i].park);
+    free(R->rings);
+    free(R->rx);
+    free(R->parts);
+    free(R->shards);
+    free(R->trk);
+    free(R->saved_seq);
+    ckpt_file_free(&R->ckpt);
+    capture_close(&R->cap);
+}
+
+int run_main(int argc, char **argv)
+{
+    struct run *R = calloc(1, sizeof(*R));
+    if (!R) {
+        fprintf(stderr, "sluice: out of memory\n");
+        return 1;
+    }
+    int status = 1;
+    int rc = cli_parse_run(argc, argv, &R->cfg, stdout, stderr);
+    if (rc) {
+        status = rc == 1 ? 0 : 2;
+        free(R);
+        return status;
+    }
+    g_log_level = R->cfg.log_level;
+    log_set_thread("ctl", -1);
+
+    if (setup(R) != 0)
+        goto out;
+    int lockfd = lock_spool(R->cfg.spool_dir);
+    if (lockfd < 0) {
+        if (lockfd == -EBUSY)
+            fprintf(stderr, "sluice: --spool-dir: \"%s\" is in use by another sluice run\n",
+                    R->cfg.spool_dir);
+        else
+            fprintf(stderr, "sluice: --spool-dir: cannot write to \"%s\": %s\n",
+                    R->cfg.spool_dir, err_str(lockfd));
+        goto out;
+    }
+    rc = alloc_all(R);
+    if (rc) {
+        fprintf(stderr, "sluice: cannot allocate the pipeline: %s\n", err_str(rc));
+        goto out_lock;
+    }
+
+    /* Signals go to this thread only: block them while workers are created. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    log_info("run: starting source=\"%s\" partitions=%u shards=%u spool=\"%s\"", R->cfg.source,
+             R->nparts, R->nshards, R->cfg.spool_dir);
+    int64_t t0 = clock_mono_ns();
+    uint32_t started_shards = 0, started_rx = 0;
+    for (; started_shards < R->nshards; started_shards++) {
+        rc = shard_start(&R->shards[started_shards]);
+        if (rc)
+            break;
+    }
+    for (uint32_t p = 0; !rc && p < R->nparts; p++) {
+        struct rx *x = &R->rx[p];
+        x->partition = p;
+        x->cpu = R->cfg.cpus.n ? R->cfg.cpus.cpu[p % R->cfg.cpus.n] : -1;
+        x->start_after = R->ckpt.part[p].seq;
+        x->cfg = &R->cfg;
+        x->cap = &R->cap;
+        x->ring = R->rings[p];
+        x->shard_park = &R->shards[p % R->nshards].park;
+        rc = rx_start(x);
+        if (!rc)
+            started_rx++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
+        log_err("run: cannot start threads: %s", err_str(rc));
+        for (uint32_t p = 0; p < started_rx; p++)
+            atomic_store_explicit(&R->rx[p].stop, 1, memory_order_relaxed);
+    }
+
+    /* Control loop. */
+    int64_t next_ckpt = clock_mono_ms() + R->cfg.checkpoint_ms;
+    int64_t next_prog = R->cfg.progress_ms ? clock_mono_ms() + R->cfg.progress_ms : INT64_MAX;
+    uint64_t last_ev = 0;
+    int64_t last_ns = t0;
+    bool stopping = rc != 0, caught_up = false;
+    int failed = rc != 0;
+    for (;;) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (g_signals && !stopping) {
+            log_info("run: signal received, draining (a second signal exits at once)");
+            stopping = true;
+            for (uint32_t p = 0; p < started_rx; p++)
+                atomic_store_explicit(&R->rx[p].stop, 1, memory_order_relaxed);
+        }
+        uint32_t fin = 0;
+        for (uint32_t p = 0; p < started_rx; p++) {
+            if (!atomic_load_explicit(&R->rx[p].finished, memory_order_acquire))
+                continue;
+            fin++;
+            if (R->rx[p].err && !failed) {
+                failed = 1;
+                stopping = true;
+                log_err("run: partition %u failed (%s); stopping", p, err_str(R->rx[p].err));
+                for (uint32_t q = 0; q < started_rx; q++)
+                    atomic_store_explicit(&R->rx[q].stop, 1, memory_order_relaxed);
+            }
+        }
+        for (uint32_t i = 0; i < started_shards && !failed; i++)
+            if (atomic_load_explicit(&R->shards[i].finished, memory_order_acquire)) {
+                failed = 1;
+                stopping = true;
+                log_err("run: shard %u failed; stopping", i);
+                for (uint32_t q = 0; q < started_rx; q++)
+                    atomic_store_explicit(&R->rx[q].stop, 1, memory_order_relaxed);
+            }
+        int64_t now = clock_mono_ms();
+        if (now >= next_ckpt) {
+            (void)persist(R, false);
+            next_ckpt = now + R->cfg.checkpoint_ms;
+        }
+        if (now >= next_prog) {
+            progress(R, t0, &last_ev, &last_ns);
+            next_prog = now + R->cfg.progress_ms;
+        }
+        if (fin == started_rx && (stopping || R->cfg.until_caught_up)) {
+            caught_up = !stopping;
+            break;
+        }
+    }
+    /* release pairs with the acquire loads in the shard loop: all pushes are before it */
+    for (uint32_t i = 0; i < started_shards; i++) {
+        atomic_store_explicit(&R->shards[i].stop, 1, memory_order_release);
+        park_wake(&R->shards[i].park);
+    }
+    for (uint32_t i = 0; i < started_shards; i++)
+        if (shard_join(&R->shards[i]) != 0)
+            failed = 1;
+    for (uint32_t p = 0; p < started_rx; p++)
+        (void)rx_join(&R->rx[p]);
+    rc = persist(R, false);
+    if (rc)
+        failed = 1;
+    if (caught_up) {
+        /* every partition must be checkpointed at its last message */
+        for (uint32_t p = 0; p < R->nparts; p++) {
+            int64_t last = R->cap.part[p].last_seq;
+            if (last >= 0 && R->ckpt.part[p].seq != last) {
+                log_err("run: partition not fully checkpointed partition=%u checkpoint=%lld "
+                        "last=%lld", p, (long long)R->ckpt.part[p].seq, (long long)last);
+                failed = 1;
+                caught_up = false;
+            }
+        }
+    }
+    status = failed ? 1 : 0;
+    summary(R, (clock_mono_ns() - t0) / 1e9, caught_up, status);
+
+out_lock:
+    close(lockfd);
+out:
+    free_all(R);
+    free(R);
+    return status;
+}

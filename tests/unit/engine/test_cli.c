@@ -1,0 +1,118 @@
+/* test_cli.c - flag parsing of `sluice run`: defaults, values, and one-line
+ * errors that name the flag. */
+#include "cli.h"
+#include "harness.h"
+
+static int parse(const char *line, struct run_cfg *cfg, char *err, size_t errlen)
+{
+    char copy[1024];
+    char *argv[64];
+    int argc = 0;
+    snprintf(copy, sizeof(copy), "%s", line);
+    for (char *tok = strtok(copy, " "); tok && argc < 64; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    FILE *o = fopen("/dev/null", "w");
+    FILE *e = fmemopen(err, errlen, "w");
+    int rc = cli_parse_run(argc, argv, cfg, o, e);
+    fclose(o);
+    fclose(e);
+    return rc;
+}
+
+static struct run_cfg cfg;
+static char err[4096];
+
+TEST(defaults)
+{
+    CHECK_EQ_INT(parse("--source replay:/tmp/x.cap --spool-dir /tmp/s", &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_STR(cfg.capture, "/tmp/x.cap");
+    CHECK_EQ_STR(cfg.spool_dir, "/tmp/s");
+    CHECK_EQ_INT(cfg.shards, 0);
+    CHECK(cfg.cpus.n >= 1);
+    CHECK(!cfg.until_caught_up);
+    CHECK_EQ_INT(cfg.fsync, SPOOL_FSYNC_BATCH);
+    CHECK_EQ_INT(cfg.checkpoint_ms, 1000);
+    CHECK_EQ_INT(cfg.batch_bytes, 1 << 20);
+    CHECK_EQ_INT(cfg.rx_batches, 8);
+    CHECK_EQ_U64(cfg.segment_bytes, 256ull << 20);
+    CHECK_EQ_STR(cfg.consumer_group, "$Default");
+}
+
+TEST(values)
+{
+    CHECK_EQ_INT(parse("--source=replay:c --spool-dir d --shards 3 --cpus 0 --until-caught-up "
+                       "--fsync interval:250 --checkpoint-ms 50 --batch-bytes 256K "
+                       "--segment-bytes 2MiB --keep-original --consumer-group cg1",
+                       &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_INT(cfg.shards, 3);
+    CHECK_EQ_INT(cfg.cpus.n, 1);
+    CHECK(cfg.until_caught_up);
+    CHECK_EQ_INT(cfg.fsync, SPOOL_FSYNC_INTERVAL);
+    CHECK_EQ_INT(cfg.fsync_interval_ms, 250);
+    CHECK_EQ_INT(cfg.checkpoint_ms, 50);
+    CHECK_EQ_INT(cfg.batch_bytes, 256 * 1024);
+    CHECK_EQ_U64(cfg.segment_bytes, 2u << 20);
+    CHECK(cfg.keep_original);
+    CHECK_EQ_STR(cfg.consumer_group, "cg1");
+    CHECK_EQ_INT(parse("--source replay:c --spool-dir d --fsync none", &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_INT(cfg.fsync, SPOOL_FSYNC_NONE);
+}
+
+static void expect_error(const char *line, const char *needle)
+{
+    memset(err, 0, sizeof(err));
+    int rc = parse(line, &cfg, err, sizeof(err));
+    if (rc != 2)
+        HFAIL("\"%s\": rc %d, want 2", line, rc);
+    if (!strstr(err, needle))
+        HFAIL("\"%s\": error \"%s\" lacks \"%s\"", line, err, needle);
+    char *nl = strchr(err, '\n');
+    if (!nl || nl[1] != '\0')
+        HFAIL("\"%s\": error is not exactly one line: \"%s\"", line, err);
+}
+
+TEST(bad_values_name_the_flag)
+{
+    expect_error("--source replay:c --spool-dir d --shards abc", "--shards");
+    expect_error("--source replay:c --spool-dir d --shards 0", "--shards");
+    expect_error("--source replay:c --spool-dir d --fsync sometimes", "--fsync");
+    expect_error("--source replay:c --spool-dir d --fsync interval:x", "--fsync");
+    expect_error("--source replay:c --spool-dir d --batch-bytes 100000", "--batch-bytes");
+    expect_error("--source replay:c --spool-dir d --cpus 3-1", "--cpus");
+    expect_error("--source replay:c --spool-dir d --cpus 1023", "--cpus");
+    expect_error("--source replay:c --spool-dir d --checkpoint-ms -5", "--checkpoint-ms");
+    expect_error("--source kafka:x --spool-dir d", "--source");
+    expect_error("--spool-dir d", "--source");
+    expect_error("--source replay:c", "--spool-dir");
+    expect_error("--source replay:c --spool-dir d --bogus 1", "--bogus");
+    expect_error("--source replay:c --spool-dir d --shards", "--shards");
+    expect_error("--source replay:c --spool-dir d positional", "positional");
+    expect_error("--source replay:c --spool-dir d --segment-bytes 1M --batch-bytes 1M",
+                 "--segment-bytes");
+}
+
+TEST(bytes_parser)
+{
+    uint64_t v;
+    CHECK_EQ_INT(cli_parse_bytes("4096", &v), 0);
+    CHECK_EQ_U64(v, 4096);
+    CHECK_EQ_INT(cli_parse_bytes("64K", &v), 0);
+    CHECK_EQ_U64(v, 65536);
+    CHECK_EQ_INT(cli_parse_bytes("1MiB", &v), 0);
+    CHECK_EQ_U64(v, 1 << 20);
+    CHECK_EQ_INT(cli_parse_bytes("2G", &v), 0);
+    CHECK_EQ_U64(v, 2ull << 30);
+    CHECK(cli_parse_bytes("", &v) != 0);
+    CHECK(cli_parse_bytes("-1", &v) != 0);
+    CHECK(cli_parse_bytes("12Q", &v) != 0);
+    CHECK(cli_parse_bytes("1Mx", &v) != 0);
+    CHECK(cli_parse_bytes("99999999999999999999T", &v) != 0);
+}
+
+TEST(help_and_print_config_exit_early)
+{
+    CHECK_EQ_INT(parse("--help", &cfg, err, sizeof(err)), 1);
+    CHECK_EQ_INT(parse("--source replay:c --spool-dir d --print-config", &cfg, err, sizeof(err)), 1);
+}
+
+TEST_MAIN()
