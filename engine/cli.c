@@ -299,8 +299,9 @@ static const struct flag run_flags[] = {
      "checkpointed (for replays and load tests). Without it, sluice runs until SIGINT/SIGTERM.",
      set_until},
     {"fsync", "batch|interval:MS|none", "batch", "When spool writes are fdatasync'ed: after each "
-     "group of batch writes, at most every MS ms, or never (the page cache decides; a power loss "
-     "can lose data that is already checkpointed). Checkpoints only cover synced data.",
+     "group of writes the shard submits together (batch), at most once every MS ms (interval), "
+     "or never (none). With batch and interval a checkpoint only covers synced data; with none "
+     "it covers data handed to the kernel, so a power loss can lose checkpointed events.",
      set_fsync},
     {"checkpoint-ms", "MS", "1000", "How often checkpoints are persisted (10..3600000 ms).",
      set_ckpt_ms},
@@ -332,6 +333,32 @@ static const struct flag *find_flag(const char *name, size_t len)
     return NULL;
 }
 
+/* Print text wrapped at 90 columns, each line indented by 6 spaces. */
+static void print_wrapped(FILE *out, const char *text)
+{
+    const int width = 90, indent = 6;
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        int len = (int)(p - w);
+        if (len == 0)
+            break;
+        if (col == 0) {
+            col = fprintf(out, "%*s%.*s", indent, "", len, w);
+        } else if (col + 1 + len > width) {
+            col = fprintf(out, "\n%*s%.*s", indent, "", len, w) - 1;
+        } else {
+            col += fprintf(out, " %.*s", len, w);
+        }
+    }
+    fputc('\n', out);
+}
+
 void cli_print_run_help(FILE *out)
 {
     fprintf(out,
@@ -343,10 +370,10 @@ void cli_print_run_help(FILE *out)
     for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++) {
         const struct flag *f = &run_flags[i];
         fprintf(out, "  --%s%s%s\n", f->name, f->value ? " " : "", f->value ? f->value : "");
-        fprintf(out, "      %s", f->help);
-        if (f->def)
-            fprintf(out, " Default: %s.", f->def);
-        fputc('\n', out);
+        char text[1024];
+        snprintf(text, sizeof(text), "%s%s%s%s", f->help, f->def ? " Default: " : "",
+                 f->def ? f->def : "", f->def ? "." : "");
+        print_wrapped(out, text);
     }
     fprintf(out, "  --print-config\n      Print the resolved configuration and exit.\n"
                  "  --help\n      This text.\n");

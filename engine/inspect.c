@@ -75,12 +75,13 @@ int inspect_spool_main(int argc, char **argv)
         }
         printf("{\"ok\":%s,\"segments\":%llu,\"frames\":%llu,\"event_frames\":%llu,"
                "\"dead_frames\":%llu,\"events\":%llu,\"dead_letters\":%llu,\"raw_bytes\":%llu,"
-               "\"file_bytes\":%llu,\"problems\":%llu}\n",
+               "\"file_bytes\":%llu,\"problems\":%llu,\"out_of_order_frames\":%llu}\n",
                rc == 0 ? "true" : "false", (unsigned long long)st.segments,
                (unsigned long long)st.frames, (unsigned long long)st.event_frames,
                (unsigned long long)st.dead_frames, (unsigned long long)st.events,
                (unsigned long long)st.dead_letters, (unsigned long long)st.raw_bytes,
-               (unsigned long long)st.file_bytes, (unsigned long long)st.bad);
+               (unsigned long long)st.file_bytes, (unsigned long long)st.bad,
+               (unsigned long long)st.out_of_order);
         return rc ? 1 : 0;
     }
     fprintf(stderr, "sluice: spool: unknown command \"%s\" (cat or verify)\n", cmd);

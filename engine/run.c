@@ -587,8 +587,18 @@ int run_main(int argc, char **argv)
     for (uint32_t i = 0; i < started_shards; i++)
         if (shard_join(&R->shards[i]) != 0)
             failed = 1;
-    for (uint32_t p = 0; p < started_rx; p++)
+    for (uint32_t p = 0; p < started_rx; p++) {
+        atomic_store_explicit(&R->rx[p].shards_done, 1, memory_order_release);
+        park_wake(&R->rx[p].park);
+    }
+    for (uint32_t p = 0; p < started_rx; p++) {
         (void)rx_join(&R->rx[p]);
+        if (R->rx[p].lost_batches) {
+            log_err("run: batches were not returned to their pool partition=%u lost=%u", p,
+                    R->rx[p].lost_batches);
+            failed = 1;
+        }
+    }
     rc = persist(R, false);
     if (rc)
         failed = 1;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "cpu.h"
 #include "err.h"
 #include "log.h"
@@ -26,6 +27,7 @@
 
 #define RX_SPIN 128
 #define RX_PARK_MS 20
+#define RX_HOME_WAIT_MS 5000
 
 static void bump(_Atomic uint64_t *c, uint64_t n)
 {
@@ -160,8 +162,23 @@ fail_pool:
     /* release pairs with the acquire load in control: err and last_pushed are visible */
     atomic_store_explicit(&r->finished, 1, memory_order_release);
     /* Wait for every batch to come home before freeing the pool. */
+    /* Wait for every batch to come home before freeing the pool. Shards return
+     * each batch right after normalizing it, so once they have drained this
+     * takes milliseconds; a batch that never comes back is a bug that would
+     * otherwise hang shutdown, so it is reported and the pool leaked. */
     uint32_t want = pool->nbatches - (held ? 1 : 0);
+    int64_t deadline = 0;
     while (pool_home(pool) < want) {
+        if (atomic_load_explicit(&r->shards_done, memory_order_acquire)) {
+            if (!deadline)
+                deadline = clock_mono_ms() + RX_HOME_WAIT_MS;
+            else if (clock_mono_ms() > deadline) {
+                log_err("rx: batches never returned to the pool home=%u total=%u partition=%u",
+                        pool_home(pool), want, r->partition);
+                r->lost_batches = want - pool_home(pool);
+                return NULL;
+            }
+        }
         park_prepare(&r->park);
         if (pool_home(pool) >= want) {
             park_cancel(&r->park);
@@ -184,7 +201,9 @@ int rx_start(struct rx *r)
     atomic_init(&r->last_pushed, -1);
     atomic_init(&r->messages, 0);
     atomic_init(&r->bytes, 0);
+    atomic_init(&r->shards_done, 0);
     r->err = 0;
+    r->lost_batches = 0;
     int rc = park_init(&r->park);
     if (rc)
         return rc;

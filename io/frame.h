@@ -7,6 +7,12 @@
  *     reserved u32 | hdr_crc u32 ]                            56 bytes, little-endian
  *   [ standard LZ4 frame, lz4_len bytes, decoding to raw_len bytes of NDJSON ]
  *
+ * Byte offsets inside the 56-byte payload (the field list above sums to 52, so
+ * "reserved" is 8 bytes wide; it is written as zero and ignored on read):
+ *
+ *    0 "SLSF"   4 version   6 kind   8 partition  12 count  16 first_seq
+ *   24 last_seq 32 raw_len 36 lz4_len 40 lz4_crc  44 reserved[8]  52 hdr_crc
+ *
  * lz4_crc is CRC32C (Castagnoli) of the LZ4 frame bytes; hdr_crc is CRC32C of the
  * 52 header bytes before it. Because the header is a skippable frame, stock
  * `lz4cat segment.seg` prints the NDJSON and skips our headers. kind says which
@@ -15,6 +21,7 @@
 #ifndef SLUICE_FRAME_H
 #define SLUICE_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,8 +43,13 @@ struct frame_meta {
     int64_t last_seq;
 };
 
-/* CRC32C (Castagnoli), hardware-accelerated where the CPU has it. Start with crc 0. */
+/* CRC32C (Castagnoli), hardware-accelerated where the CPU has it. Start with crc 0;
+ * crc32c(crc32c(0, a, n), b, m) is the CRC of a followed by b. @thread any */
 uint32_t crc32c(uint32_t crc, const void *p, size_t n);
+
+/* The same CRC by the portable slice-by-8 table, whatever the CPU (for tests and
+ * benchmarks of the fallback). @thread any */
+uint32_t crc32c_portable(uint32_t crc, const void *p, size_t n);
 
 /* Largest frame that frame_encode can produce for raw_len bytes. */
 size_t frame_bound(size_t raw_len);
@@ -47,7 +59,10 @@ struct frame_enc *frame_enc_create(void);
 void frame_enc_destroy(struct frame_enc *e);
 
 /* Encode raw (NDJSON) as one frame into dst (cap >= frame_bound(raw_len)).
- * Returns the frame length, or ERR_LZ4 / -ENOSPC (cap too small). @thread owner @hot */
+ * Returns the frame length, or ERR_LZ4 / -ENOSPC (cap too small) / ERR_TOO_BIG
+ * (raw_len over UINT32_MAX). The LZ4 frame uses LZ4 fast (default level),
+ * independent 4 MB blocks, the content size in its header and no xxhash
+ * checksums (lz4_crc covers it). @thread owner @hot */
 ssize_t frame_encode(struct frame_enc *e, const struct frame_meta *m, const void *raw,
                      size_t raw_len, void *dst, size_t cap);
 
@@ -57,11 +72,19 @@ struct frame_view {
     uint32_t raw_len, lz4_len, lz4_crc;
     const uint8_t *lz4;  /* points into the caller's buffer */
     size_t total_len;    /* FRAME_HDR_BYTES + lz4_len */
+    bool hdr_ok;         /* header checked good (magic, CRC, version, kind); set even
+                            when frame_parse then fails on the LZ4 part, so a reader
+                            can skip total_len bytes to the next frame */
 };
 
 /* Parse the frame at p (avail bytes): checks magic, size, version, header CRC,
  * that the LZ4 frame is complete, and its CRC. 0, ERR_TRUNCATED (need more
- * bytes), ERR_FORMAT (not a frame header), ERR_CRC. @thread any */
+ * bytes), ERR_FORMAT (not a frame header), ERR_CRC. @thread any
+ * On ERR_TRUNCATED, v->total_len is the number of bytes the frame needs: the
+ * whole frame once the header is complete and valid, else FRAME_HDR_BYTES.
+ * Checks run in this order: skippable magic and size, "SLSF" (ERR_FORMAT),
+ * header CRC (ERR_CRC), version and kind (ERR_FORMAT), completeness
+ * (ERR_TRUNCATED), LZ4 CRC (ERR_CRC), LZ4 frame magic (ERR_FORMAT). */
 int frame_parse(const void *p, size_t avail, struct frame_view *v) MUST_CHECK;
 
 struct frame_dec; /* owns one LZ4F decompression context */

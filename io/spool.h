@@ -19,6 +19,13 @@
  * other errors are retried after a delay and reported through the callback's
  * status (negative) without releasing the write: the caller must keep the data
  * until a status-0 callback (issue 4 turns ENOSPC into backpressure).
+ * A directory fsync after a segment is created makes its name durable before
+ * any write in it is reported durable (batch and interval).
+ *
+ * Sealing: a full (or old) segment stops taking writes at once; the next write
+ * goes to the next segment, so writers never wait. The old one is sealed from
+ * spool_poll() once all its writes are durable: fdatasync (unless none), rename
+ * .seg.open -> .seg, close, directory fsync.
  */
 #ifndef SLUICE_SPOOL_H
 #define SLUICE_SPOOL_H
@@ -31,34 +38,44 @@
 
 enum spool_fsync { SPOOL_FSYNC_BATCH = 0, SPOOL_FSYNC_INTERVAL = 1, SPOOL_FSYNC_NONE = 2 };
 
+#define SPOOL_DEFAULT_QUEUE_DEPTH   256u                  /* queue_depth 0 */
+#define SPOOL_MAX_QUEUE_DEPTH       4096u
+#define SPOOL_DEFAULT_SEGMENT_BYTES (256ull << 20)        /* segment_bytes 0 */
+
 struct spool_cfg {
     const char *dir;           /* spool root; DIR/<shard>/ is created if missing */
     uint32_t shard;            /* shard index */
-    uint64_t segment_bytes;    /* seal a segment once it reaches this size */
+    uint64_t segment_bytes;    /* seal a segment once it reaches this size (0: default) */
     int64_t segment_ms;        /* ... or once it is this old (0: never by age) */
     enum spool_fsync fsync;
-    int64_t fsync_interval_ms; /* for SPOOL_FSYNC_INTERVAL */
-    uint32_t queue_depth;      /* io_uring entries; also the most writes in flight */
+    int64_t fsync_interval_ms; /* for SPOOL_FSYNC_INTERVAL (must be > 0) */
+    uint32_t queue_depth;      /* most writes in flight, <= SPOOL_MAX_QUEUE_DEPTH (0: 256);
+                                  the ring has 2x SQ and 8x CQ entries */
 };
 
 /* Called once per write, when it is durable (status 0), or to report an error
- * that is being retried (status < 0; the write stays pending). */
+ * that is being retried (status < 0; the write stays pending; reported once per
+ * write). It runs inside spool_poll()/spool_close(); it may call spool_write()
+ * but not spool_commit(), spool_poll() or spool_close(). */
 typedef void (*spool_done_fn)(void *arg, void *cookie, int status);
 
 struct spool;
 
-/* Create the writer for one shard (creates DIR/<shard>, sets up io_uring).
- * NULL with *err = -errno. @thread shard (owner) */
+/* Create the writer for one shard (creates DIR and DIR/<shard>, sets up io_uring).
+ * NULL with *err = -errno (-EINVAL for a bad cfg). @thread shard (owner) */
 struct spool *spool_create(const struct spool_cfg *cfg, int *err);
 
 /* Queue a write of len bytes at data, appended to the current segment. The
  * bytes must stay valid and unchanged until the status-0 callback for cookie.
  * Does not enter the kernel; spool_commit() does. 0, or -EBUSY when
- * queue_depth writes are in flight (reap with spool_poll first). @thread shard @hot */
+ * queue_depth writes are in flight (reap with spool_poll first) or every
+ * segment slot is busy sealing, -EINVAL for len 0. @thread shard @hot */
 int spool_write(struct spool *s, const void *data, size_t len, void *cookie) MUST_CHECK;
 
 /* Submit everything queued, plus an fdatasync as the fsync policy requires, in
- * one io_uring_submit. 0 or -errno. @thread shard */
+ * one io_uring_submit. Opens the segment file here when a write is its first.
+ * 0 or -errno (an openat error leaves the writes queued for the next commit).
+ * @thread shard */
 int spool_commit(struct spool *s) MUST_CHECK;
 
 /* Reap completions and run the callbacks; waits up to wait_ms (0: no wait) for
@@ -71,7 +88,10 @@ int spool_poll(struct spool *s, int wait_ms, spool_done_fn cb, void *arg);
 uint32_t spool_pending(const struct spool *s);
 
 /* Wait for every write, fdatasync (even with --fsync none), run the callbacks,
- * seal the open segment, fsync the directory, and free s. 0 or the first error. */
+ * seal the open segment, fsync the directory, and free s. 0 when every write
+ * became durable (even after retried errors); else, after retrying for 5 s past
+ * the first error, the first error, with the remaining writes never reported
+ * durable. @thread shard @blocking */
 int spool_close(struct spool *s, spool_done_fn cb, void *arg) MUST_CHECK;
 
 /* Counters, for the summary and metrics. @thread shard (read by control after join) */

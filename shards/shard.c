@@ -299,6 +299,9 @@ static void *shard_main(void *arg)
     rt.enc = frame_enc_create();
     if (!rt.norm || !rt.enc) {
         rc = -ENOMEM;
+        log_err("shard: cannot create the %s: out of memory, or this CPU lacks the instruction "
+                "set the JSON shim was built for fix=\"rebuild with -DSLUICE_SHIM_ISA=generic\"",
+                rt.norm ? "LZ4 context" : "normalizer");
         goto fail_objs;
     }
     rt.spool = spool_create(&s->spool_cfg, &rc);

@@ -1,6 +1,6 @@
 /* synth.h - realistic synthetic Defender streaming traffic (DESIGN.md §8).
  *
- * Generates `events` Defender records for the twelve Device*/Alert* tables of
+ * Generates `events` Defender records for the twelve Device* and Alert* tables of
  * ../shared/reference/defender.md §2 in a realistic mix (process and network
  * events dominate), wrapped K records per Event Hub message body
  * ({"records":[...]}), spread round-robin over `partitions` partitions, and

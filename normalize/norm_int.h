@@ -1,0 +1,311 @@
+/* norm_int.h - private to normalize/: columns, mapping programs, the normalizer.
+ *
+ * The mapping is data, not code (next issue: all 18 categories):
+ *   - NORM_COLUMNS lists every Defender column sluice maps or treats specially;
+ *     a record's properties are looked up by name once and land in rec.col[].
+ *   - A mapping program (struct norm_node[]) describes one OCSF class body as a
+ *     tree of objects, arrays, constants and fields (column + value rule), in
+ *     output key order. norm_map.c interprets it: it writes members in order,
+ *     omits objects that end up without a key member (rolling back the columns
+ *     they consumed, which then land in unmapped), and reports required objects
+ *     that are missing so the record degrades to Generic (schemas.md §0.2).
+ *   - struct norm_class gives the class/activity captions and the program;
+ *     norm_route() picks one per (table, ActionType).
+ */
+#ifndef SLUICE_NORM_INT_H
+#define SLUICE_NORM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "json_shim.h"
+#include "norm.h"
+#include "ocsf_enc.h"
+
+/* ---- columns -------------------------------------------------------------- */
+
+enum norm_col_flag {
+    NCF_DYN = 1, /* "dynamic": a JSON string is decoded for unmapped (schemas.md §4) */
+    NCF_AF = 2,  /* AdditionalFields rules (empty forms dropped, two decoding levels) */
+};
+
+/* X(id, "DefenderName", flags) */
+#define NORM_COLUMNS(X)                                                          \
+    X(TIMESTAMP, "Timestamp", 0)                                                 \
+    X(ACTION_TYPE, "ActionType", 0)                                              \
+    X(REPORT_ID, "ReportId", 0)                                                  \
+    X(ALERT_ID, "AlertId", 0)                                                    \
+    X(DEVICE_ID, "DeviceId", 0)                                                  \
+    X(DEVICE_NAME, "DeviceName", 0)                                              \
+    X(MACHINE_GROUP, "MachineGroup", 0)                                          \
+    X(ADDITIONAL_FIELDS, "AdditionalFields", NCF_AF)                             \
+    X(IP_ID, "InitiatingProcessId", 0)                                           \
+    X(IP_FILE_NAME, "InitiatingProcessFileName", 0)                              \
+    X(IP_FOLDER_PATH, "InitiatingProcessFolderPath", 0)                          \
+    X(IP_COMMAND_LINE, "InitiatingProcessCommandLine", 0)                        \
+    X(IP_CREATION_TIME, "InitiatingProcessCreationTime", 0)                      \
+    X(IP_INTEGRITY, "InitiatingProcessIntegrityLevel", 0)                        \
+    X(IP_LOGON_ID, "InitiatingProcessLogonId", 0)                                \
+    X(IP_IS_REMOTE, "IsInitiatingProcessRemoteSession", 0)                       \
+    X(IP_FILE_SIZE, "InitiatingProcessFileSize", 0)                              \
+    X(IP_MD5, "InitiatingProcessMD5", 0)                                         \
+    X(IP_SHA1, "InitiatingProcessSHA1", 0)                                       \
+    X(IP_SHA256, "InitiatingProcessSHA256", 0)                                   \
+    X(IP_VI_COMPANY, "InitiatingProcessVersionInfoCompanyName", 0)               \
+    X(IP_VI_PRODUCT, "InitiatingProcessVersionInfoProductName", 0)               \
+    X(IP_VI_VERSION, "InitiatingProcessVersionInfoProductVersion", 0)            \
+    X(IP_VI_INTERNAL, "InitiatingProcessVersionInfoInternalFileName", 0)         \
+    X(IP_VI_DESC, "InitiatingProcessVersionInfoFileDescription", 0)              \
+    X(IP_PARENT_ID, "InitiatingProcessParentId", 0)                              \
+    X(IP_PARENT_FILE_NAME, "InitiatingProcessParentFileName", 0)                 \
+    X(IP_PARENT_CREATION_TIME, "InitiatingProcessParentCreationTime", 0)         \
+    X(IP_ACCOUNT_NAME, "InitiatingProcessAccountName", 0)                        \
+    X(IP_ACCOUNT_DOMAIN, "InitiatingProcessAccountDomain", 0)                    \
+    X(IP_ACCOUNT_SID, "InitiatingProcessAccountSid", 0)                          \
+    X(IP_ACCOUNT_OBJECT_ID, "InitiatingProcessAccountObjectId", 0)               \
+    X(IP_ACCOUNT_UPN, "InitiatingProcessAccountUpn", 0)                          \
+    X(PROCESS_ID, "ProcessId", 0)                                                \
+    X(FILE_NAME, "FileName", 0)                                                  \
+    X(FOLDER_PATH, "FolderPath", 0)                                              \
+    X(PROCESS_COMMAND_LINE, "ProcessCommandLine", 0)                             \
+    X(PROCESS_CREATION_TIME, "ProcessCreationTime", 0)                           \
+    X(PROCESS_INTEGRITY, "ProcessIntegrityLevel", 0)                             \
+    X(LOGON_ID, "LogonId", 0)                                                    \
+    X(IS_PROCESS_REMOTE, "IsProcessRemoteSession", 0)                            \
+    X(FILE_SIZE, "FileSize", 0)                                                  \
+    X(MD5, "MD5", 0)                                                             \
+    X(SHA1, "SHA1", 0)                                                           \
+    X(SHA256, "SHA256", 0)                                                       \
+    X(P_VI_COMPANY, "ProcessVersionInfoCompanyName", 0)                          \
+    X(P_VI_PRODUCT, "ProcessVersionInfoProductName", 0)                          \
+    X(P_VI_VERSION, "ProcessVersionInfoProductVersion", 0)                       \
+    X(P_VI_INTERNAL, "ProcessVersionInfoInternalFileName", 0)                    \
+    X(P_VI_DESC, "ProcessVersionInfoFileDescription", 0)                         \
+    X(ACCOUNT_NAME, "AccountName", 0)                                            \
+    X(ACCOUNT_DOMAIN, "AccountDomain", 0)                                        \
+    X(ACCOUNT_SID, "AccountSid", 0)                                              \
+    X(ACCOUNT_OBJECT_ID, "AccountObjectId", 0)                                   \
+    X(ACCOUNT_UPN, "AccountUpn", 0)                                              \
+    X(LOGGED_ON_USERS, "LoggedOnUsers", NCF_DYN)                                 \
+    X(IP_ADDRESSES, "IPAddresses", NCF_DYN)                                      \
+    X(CONNECTED_NETWORKS, "ConnectedNetworks", NCF_DYN)                          \
+    X(DEFAULT_GATEWAYS, "DefaultGateways", NCF_DYN)                              \
+    X(DNS_ADDRESSES, "DnsAddresses", NCF_DYN)                                    \
+    X(CRL_DISTRIBUTION_POINT_URLS, "CrlDistributionPointUrls", NCF_DYN)          \
+    X(ATTACK_TECHNIQUES, "AttackTechniques", NCF_DYN)                            \
+    X(CATEGORIES, "Categories", NCF_DYN)                                         \
+    X(AUTHENTICATION_DETAILS, "AuthenticationDetails", NCF_DYN)                  \
+    X(RAW_EVENT_DATA, "RawEventData", NCF_DYN)
+
+#define NORM_COL_ENUM(id, name, fl) NCOL_##id,
+enum norm_col {
+    NCOL_NONE, /* 0: no column */
+    NORM_COLUMNS(NORM_COL_ENUM) NCOL__COUNT
+};
+#undef NORM_COL_ENUM
+
+struct norm_colinfo {
+    const char *name;
+    uint8_t len;
+    uint8_t flags; /* enum norm_col_flag */
+};
+extern const struct norm_colinfo norm_cols[NCOL__COUNT];
+
+#define NORM_CTAB_SLOTS 512 /* power of two, > 4 x NCOL__COUNT */
+
+/* Column id of property name k (h = norm_key_hash(k, n)), or NCOL_NONE. @hot */
+enum norm_col norm_col_lookup(const uint16_t *ctab, const char *k, size_t n, uint64_t h);
+/* Fill the name -> column hash table. */
+void norm_cols_index(uint16_t ctab[NORM_CTAB_SLOTS]);
+/* The key hash shared by the column table and the per-record duplicate set. */
+uint64_t norm_key_hash(const char *k, size_t n);
+
+/* ---- mapping programs ----------------------------------------------------- */
+
+enum norm_op {
+    NOP_STOP,  /* end of program */
+    NOP_OBJ,   /* "key":{ members... NOP_CLOSE (no key: an array element) */
+    NOP_ARR,   /* "key":[ elements... NOP_CLOSE */
+    NOP_CLOSE, /* end of the innermost object/array */
+    NOP_FIELD, /* "key": rule(col [, alt]) when the value passes the rule */
+    NOP_CONST, /* "key": lit (a JSON literal) */
+};
+
+enum norm_rule {
+    NR_STR,          /* non-empty JSON string, verbatim */
+    NR_IDSTR,        /* integer -> decimal string; non-empty string verbatim */
+    NR_PID,          /* integer > 0 (JSON integer or digit string) */
+    NR_SIZE,         /* integer >= 0 */
+    NR_TIME,         /* timestamp string -> epoch ms */
+    NR_INTEGRITY,    /* integrity level -> integrity_id (and "integrity" when 99) */
+    NR_BOOL,         /* true/false, 1/0, "true"/"false"/"1"/"0" */
+    NR_HASH,         /* arg hex digits -> lower-case */
+    NR_EMAIL,        /* looks like x@y.z (email_t) */
+    NR_NAME_OR_BASE, /* string col, else the last path element of string alt */
+};
+
+enum norm_node_flag {
+    NN_KEY = 1, /* written => the enclosing object/array is kept */
+    NN_REQ = 2, /* top-level object the class requires: missing => degrade (label req) */
+};
+
+struct norm_node {
+    const char *key;  /* "\"name\":" (quotes and colon included); NULL for elements */
+    const char *lit;  /* NOP_CONST: JSON text; NN_REQ: the degrade label path */
+    uint16_t col;     /* enum norm_col */
+    uint16_t alt;     /* second column for NR_NAME_OR_BASE */
+    uint8_t klen;
+    uint8_t op;       /* enum norm_op */
+    uint8_t rule;     /* enum norm_rule */
+    uint8_t flags;    /* enum norm_node_flag */
+    uint8_t arg;      /* NR_HASH: number of hex digits */
+};
+
+#define NN_K(k) .key = "\"" k "\":", .klen = sizeof("\"" k "\":") - 1
+#define N_OBJ(k, fl)          {NN_K(k), .op = NOP_OBJ, .flags = (fl)}
+#define N_OBJ_REQ(k, label)   {NN_K(k), .op = NOP_OBJ, .flags = NN_REQ, .lit = (label)}
+#define N_ELEM(fl)            {.op = NOP_OBJ, .flags = (fl)}
+#define N_ARR(k, fl)          {NN_K(k), .op = NOP_ARR, .flags = (fl)}
+#define N_CLOSE               {.op = NOP_CLOSE}
+#define N_FIELD(k, c, r, fl)                                                                   \
+    {NN_K(k), .op = NOP_FIELD, .col = NCOL_##c, .rule = (r), .flags = (fl)}
+#define N_FIELD2(k, c, a, r, fl)                                                               \
+    {NN_K(k), .op = NOP_FIELD, .col = NCOL_##c, .alt = NCOL_##a, .rule = (r), .flags = (fl)}
+#define N_HASH(alg, c, digits)                                                                 \
+    N_ELEM(NN_KEY), {NN_K("algorithm_id"), .op = NOP_CONST, .lit = #alg},                      \
+        {NN_K("value"), .op = NOP_FIELD, .col = NCOL_##c, .rule = NR_HASH, .arg = (digits),   \
+         .flags = NN_KEY},                                                                     \
+        N_CLOSE
+#define N_CONST(k, json)      {NN_K(k), .op = NOP_CONST, .lit = (json)}
+#define N_STOP                {.op = NOP_STOP}
+
+/* One OCSF class + activity as sluice writes it. */
+struct norm_class {
+    const char *head;       /* "{\"activity_id\":N,\"activity_name\":" */
+    const char *activity;   /* "\"Launch\"", or NULL: the ActionType (or table name) */
+    const char *tail;       /* ",\"category_uid\":...\"severity\":\"...\",\"time\":" */
+    const char *type;       /* metadata.type text, quoted */
+    const struct norm_node *prog;
+    enum norm_cat cat;
+    bool host;              /* device/actor always present: metadata.profiles ["host"] */
+};
+
+extern const struct norm_class norm_class_generic;
+extern const struct norm_class norm_class_process_launch;
+
+/* The class for (table, ActionType); never NULL (Generic). */
+const struct norm_class *norm_route(enum norm_table t, const char *action, size_t action_len);
+
+/* ---- SHA-1 / UUIDv5 ------------------------------------------------------- */
+
+struct norm_sha1 {
+    uint32_t h[5];
+    uint32_t blen;
+    uint64_t len;
+    uint8_t buf[64];
+};
+void norm_sha1_init(struct norm_sha1 *c);
+void norm_sha1_update(struct norm_sha1 *c, const void *p, size_t n);
+void norm_sha1_final(struct norm_sha1 *c, uint8_t out[20]);
+/* UUIDv5 in pieces: begin (hashes sluice's namespace), update with the name, end
+ * writes the 36 lower-case characters. */
+void norm_uuid5_begin(struct norm_sha1 *c);
+void norm_uuid5_end(struct norm_sha1 *c, char out[36]);
+void norm_uuid5(const char *name, size_t n, char out[36]);
+
+/* ---- times ---------------------------------------------------------------- */
+
+/* Parse a Defender timestamp (schemas.md §4) into epoch ms. 0 or -EINVAL. @hot */
+int norm_time_parse(const char *s, size_t n, int64_t *ms) MUST_CHECK;
+
+/* ---- the normalizer ------------------------------------------------------- */
+
+#define NORM_MAX_DEPTH 16   /* mapping program nesting */
+#define NORM_LOG_MAX   256  /* consumed columns per event (programs are static) */
+
+enum norm_fflag {
+    NFF_DUP = 1, /* a later occurrence of a key already seen: ignored (first wins) */
+};
+
+/* What the index pass learned about one field of the current record. */
+struct norm_fmeta {
+    uint16_t col;  /* enum norm_col, NCOL_NONE for names sluice does not know */
+    uint8_t flags; /* enum norm_fflag */
+};
+
+/* One record being normalized. Field indexes are 1-based (0 = absent). */
+struct norm_rec {
+    const struct json_record *jr;
+    const struct json_field *f;
+    uint32_t nf;
+    uint32_t env_time;      /* envelope "time", "tenantId", "category" */
+    uint32_t env_tenant;
+    uint32_t env_category;
+    bool time_used;         /* envelope time went to logged_time */
+    bool tenant_used;
+    enum norm_table table;
+    const char *table_name;
+    size_t table_len;
+    uint32_t col[NCOL__COUNT];  /* first occurrence of each known column */
+    uint8_t used[NCOL__COUNT];  /* times each column was written (0: unmapped) */
+};
+
+struct norm_frame {
+    size_t pos;         /* output length before this member (comma included) */
+    uint32_t log;       /* consumed-log length when it opened */
+    uint16_t n;         /* members written */
+    uint16_t keys;      /* key members written */
+    const struct norm_node *node;
+};
+
+struct norm {
+    struct json_parser *jp;
+    struct norm_rec rec;
+    struct norm_fmeta *fm;      /* per field of the current record */
+    uint32_t fm_cap;
+    uint32_t *dset;             /* duplicate detection for unknown keys: stamp, field */
+    uint32_t dset_cap;          /* slots (power of two) */
+    uint32_t dstamp;
+    uint16_t ctab[NORM_CTAB_SLOTS];
+    uint16_t log[NORM_LOG_MAX]; /* columns consumed in program order (for rollback) */
+    uint32_t nlog;
+    struct norm_sha1 uuid_pre;  /* namespace + this message's id prefix */
+    char *eh_prefix;            /* "eh|<ns lower>|<hub lower>|" */
+    size_t eh_prefix_len;
+    bool keep_original;
+    struct buf fix;             /* a body with its invalid UTF-8 repaired (+JSON_PAD) */
+};
+
+/* Write the program's members into w (after the metadata). Returns the label
+ * path of the first required object that could not be built, or NULL. @hot */
+const char *norm_emit_prog(struct norm *n, struct ocsf_w *w, const struct norm_node *prog);
+
+/* The usable field for column c: present, not null, not "". @hot */
+static inline const struct json_field *norm_field(const struct norm_rec *r, enum norm_col c)
+{
+    uint32_t i = r->col[c];
+    if (!i)
+        return NULL;
+    const struct json_field *f = &r->f[i - 1];
+    if (f->type == JSON_NULL || (f->type == JSON_STRING && f->val_len == 0))
+        return NULL;
+    return f;
+}
+
+static inline const struct json_field *norm_str(const struct norm_rec *r, enum norm_col c)
+{
+    const struct json_field *f = norm_field(r, c);
+    return f && f->type == JSON_STRING ? f : NULL;
+}
+
+/* Mark column c consumed (logged for rollback). */
+static inline void norm_use(struct norm *n, enum norm_col c)
+{
+    n->rec.used[c]++;
+    if (n->nlog < NORM_LOG_MAX)
+        n->log[n->nlog++] = (uint16_t)c;
+}
+
+#endif
