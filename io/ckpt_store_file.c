@@ -379,7 +379,9 @@ int ckpt_load(const char *path, uint32_t partitions, struct ckpt_file *f, char *
         return rc;
     }
 
-    struct rd r = {.s = b.p, .end = b.p + b.len, .start = b.p, .err = errbuf, .errlen = errlen};
+    static const char empty[1] = "";
+    const char *text = b.len ? b.p : empty; /* b.p is NULL for an empty file */
+    struct rd r = {.s = text, .end = text + b.len, .start = text, .err = errbuf, .errlen = errlen};
     if (b.len == 0) {
         rc = fail(&r, "empty file");
         goto out;

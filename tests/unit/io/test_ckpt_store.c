@@ -72,8 +72,8 @@ TEST(damaged_file_is_an_error_naming_the_place)
     const char *bad[] = {
         "",
         "{",
-        "{\"version\":1,\"namespace\":\"a\",\"eventhub\":\"b\",\"consumer_group\":\"c\","
-        "\"partitions\":{\"0\":{\"sequence_number\":\"x\"}}}",
+        ("{\"version\":1,\"namespace\":\"a\",\"eventhub\":\"b\",\"consumer_group\":\"c\","
+         "\"partitions\":{\"0\":{\"sequence_number\":\"x\"}}}"),
         "{\"version\":2,\"partitions\":{}}",
         "{\"version\":1,\"partitions\":{\"0\":{\"offset\":\"1\"}}}",
         "{\"version\":1,\"partitions\":{}} trailing",
