@@ -203,7 +203,11 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     struct norm_stats t = {0};
     struct spool_stats ss = {0};
     uint64_t untracked = 0;
+    int64_t shard_cpu_ns = 0, rx_cpu_ns = 0;
+    for (uint32_t p = 0; p < R->nparts; p++)
+        rx_cpu_ns += R->rx[p].cpu_ns;
     for (uint32_t i = 0; i < R->nshards; i++) {
+        shard_cpu_ns += R->shards[i].cpu_ns;
         const struct norm_stats *s = &R->shards[i].stats;
         t.messages += s->messages;
         t.records += s->records;
@@ -242,6 +246,9 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
             t.events, dead, t.bytes_out / 1e6);
     fprintf(o, "  throughput   %.0f events/s, %.1f MB/s in, %.1f MB/s out (%u shards)\n",
             t.events / s, t.bytes_in / 1e6 / s, t.bytes_out / 1e6 / s, R->nshards);
+    double scpu = shard_cpu_ns / 1e9, rcpu = rx_cpu_ns / 1e9;
+    fprintf(o, "  cpu          shards %.2f s (%.1f MB/s of JSON per shard CPU second), rx %.2f s\n",
+            scpu, scpu > 0 ? t.bytes_in / 1e6 / scpu : 0.0, rcpu);
     fprintf(o, "  spool        %s (%" PRIu64 " segments, %.1f MB on disk, %" PRIu64
                " writes, %" PRIu64 " fdatasyncs)\n",
             R->cfg.spool_dir, sc.segments, sc.bytes / 1e6, ss.writes, ss.fsyncs);
@@ -278,10 +285,12 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
                "\"shards\":%u,\"messages\":%" PRIu64 ",\"records\":%" PRIu64
                ",\"events\":%" PRIu64 ",\"dead_letters\":%" PRIu64 ",\"bytes_in\":%" PRIu64
                ",\"bytes_out\":%" PRIu64 ",\"events_per_s\":%.1f,\"mb_per_s_in\":%.3f,"
+               "\"shard_cpu_s\":%.6f,\"rx_cpu_s\":%.6f,\"mb_per_shard_cpu_s\":%.3f,"
                "\"segments\":%" PRIu64 ",\"spool_bytes\":%" PRIu64 ",\"spool_dir\":",
             status, caught_up ? "true" : "false", secs, R->nparts, R->nshards, t.messages,
             t.records, t.events, dead, t.bytes_in, t.bytes_out, t.events / s,
-            t.bytes_in / 1e6 / s, sc.segments, sc.bytes);
+            t.bytes_in / 1e6 / s, scpu, rcpu, scpu > 0 ? t.bytes_in / 1e6 / scpu : 0.0,
+            sc.segments, sc.bytes);
     json_str(j, R->cfg.spool_dir);
     fprintf(j, ",\"checkpoint\":");
     json_str(j, R->ckpt_path);

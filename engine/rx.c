@@ -176,6 +176,7 @@ fail_pool:
                 log_err("rx: batches never returned to the pool home=%u total=%u partition=%u",
                         pool_home(pool), want, r->partition);
                 r->lost_batches = want - pool_home(pool);
+                r->cpu_ns = clock_thread_cpu_ns();
                 return NULL;
             }
         }
@@ -187,6 +188,7 @@ fail_pool:
         park_wait(&r->park, RX_PARK_MS);
     }
     pool_destroy(pool);
+    r->cpu_ns = clock_thread_cpu_ns();
     return NULL;
 out:
     r->err = rc;

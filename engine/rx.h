@@ -29,6 +29,7 @@ struct rx {
     _Atomic uint64_t messages;     /* progress, single writer */
     _Atomic uint64_t bytes;
     int err;                       /* 0 or the error that ended reading (read after finished) */
+    int64_t cpu_ns;                /* CPU time of the thread (read after join) */
     uint32_t lost_batches;         /* batches that never came home (read after join; a bug) */
     /* configuration, set before rx_start */
     uint32_t partition;

@@ -203,7 +203,7 @@ static void prefs_init(LZ4F_preferences_t *pr)
     pr->frameInfo.blockMode = LZ4F_blockIndependent;
     pr->frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
     pr->frameInfo.blockChecksumFlag = LZ4F_noBlockChecksum;
-    pr->compressionLevel = 0; /* LZ4 fast, acceleration 1 */
+    pr->compressionLevel = 0; /* LZ4 fast, acceleration 1: -2/-4 measured +3%/+5% speed for +3%/+7% disk */
     pr->autoFlush = 1;
 }
 

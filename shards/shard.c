@@ -31,6 +31,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "clock.h"
 #include "cpu.h"
 #include "err.h"
 #include "frame.h"
@@ -341,6 +342,7 @@ out:
             park_wait(&s->park, SHARD_PARK_MS);
         }
     }
+    s->cpu_ns = clock_thread_cpu_ns();
     atomic_store_explicit(&s->finished, 1, memory_order_release);
     return NULL;
 }

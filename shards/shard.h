@@ -53,6 +53,7 @@ struct shard {
     struct norm_stats stats;
     struct spool_stats sstats;
     uint64_t untracked;        /* batches written without tracking (duplicate/overlap) */
+    int64_t cpu_ns;            /* CPU time the shard thread used (CLOCK_THREAD_CPUTIME_ID) */
     /* configuration, set before shard_start */
     uint32_t index;
     int cpu;                   /* CPU to pin to, or -1 */

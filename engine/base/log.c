@@ -9,6 +9,7 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,10 @@ void log_set_thread(const char *role, int idx)
         snprintf(tl_thread, sizeof(tl_thread), "%s/%d", role, idx);
     else
         snprintf(tl_thread, sizeof(tl_thread), "%s", role);
+    /* The same name in top -H, perf and gdb (15 characters at most). */
+    char comm[16];
+    snprintf(comm, sizeof(comm), "%s", tl_thread);
+    (void)pthread_setname_np(pthread_self(), comm);
 }
 
 /* Length of the msg part: up to the first space-separated word of form key=. */

@@ -22,7 +22,8 @@ extern int g_log_level; /* written by control before workers start */
 /* Parse "error|warn|info|debug"; returns the level or -EINVAL. @thread control */
 int log_level_parse(const char *s);
 
-/* Name this thread in every line it logs ("ctl", "rx/17", "shard/3"). @thread owner */
+/* Name this thread in every line it logs ("ctl", "rx/17", "shard/3"), and in
+ * the OS (pthread_setname_np) for top -H and perf. @thread owner */
 void log_set_thread(const char *role, int idx);
 
 /* Format and write one line (a single write(2), so lines never interleave). @thread any @blocking */
