@@ -23,8 +23,9 @@ static void spool_usage(FILE *o)
 {
     fprintf(o, "usage: sluice spool cat DIR [--dead-letters]\n"
                "       sluice spool verify DIR\n\n"
-               "cat     prints every event of the spool as NDJSON, in spool order (shard by shard,\n"
-               "        segment by segment); --dead-letters prints the dead-letter stream instead.\n"
+               "cat     prints every event of the spool as NDJSON, in spool order (shard by\n"
+               "        shard, segment by segment); --dead-letters prints the dead-letter\n"
+               "        stream instead.\n"
                "verify  checks every frame of every segment (header CRC, LZ4 CRC, decode, line\n"
                "        counts); prints one line per problem naming file and offset, then counts.\n"
                "        Exit status 0 only when everything is good.\n");

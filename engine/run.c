@@ -198,6 +198,35 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Name functions with one signature, for the count tables below. */
+static const char *table_name(int i) { return norm_table_name((enum norm_table)i); }
+static const char *cat_name(int i) { return norm_cat_name((enum norm_cat)i); }
+static const char *dead_name(int i) { return norm_dead_name((enum norm_dead)i); }
+
+/* `head` then "name count" for every non-zero count. */
+static void text_counts(FILE *o, const char *head, const uint64_t *v, int n,
+                        const char *(*name)(int))
+{
+    fputs(head, o);
+    for (int k = 0; k < n; k++)
+        if (v[k])
+            fprintf(o, "    %-28s %" PRIu64 "\n", name(k), v[k]);
+}
+
+/* ,"key":{"name":count,...} for every non-zero count. */
+static void json_counts(FILE *j, const char *key, const uint64_t *v, int n,
+                        const char *(*name)(int))
+{
+    fprintf(j, ",\"%s\":{", key);
+    const char *sep = "";
+    for (int k = 0; k < n; k++)
+        if (v[k]) {
+            fprintf(j, "%s\"%s\":%" PRIu64, sep, name(k), v[k]);
+            sep = ",";
+        }
+    fputc('}', j);
+}
+
 static void summary(struct run *R, double secs, bool caught_up, int status)
 {
     struct norm_stats t = {0};
@@ -256,20 +285,14 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     if (untracked)
         fprintf(o, "  warning      %" PRIu64 " batches written outside the tracker (duplicates)\n",
                 untracked);
-    fprintf(o, "  events per table:\n");
-    for (int k = 0; k < NT__COUNT; k++)
-        if (t.by_table[k])
-            fprintf(o, "    %-28s %" PRIu64 "\n", norm_table_name(k), t.by_table[k]);
-    fprintf(o, "  events per category:\n");
-    for (int k = 0; k < NC__COUNT; k++)
-        if (t.by_cat[k])
-            fprintf(o, "    %-28s %" PRIu64 "\n", norm_cat_name(k), t.by_cat[k]);
+    text_counts(o, "  events per table:\n", t.by_table, NT__COUNT, table_name);
+    text_counts(o, "  events per category:\n", t.by_cat, NC__COUNT, cat_name);
     if (dead) {
-        fprintf(o, "  dead letters per reason (sluice spool cat --dead-letters %s):\n",
-                R->cfg.spool_dir);
-        for (int k = 0; k < ND__COUNT; k++)
-            if (t.dead[k])
-                fprintf(o, "    %-28s %" PRIu64 "\n", norm_dead_name(k), t.dead[k]);
+        char head[PATH_MAX + 96];
+        snprintf(head, sizeof(head),
+                 "  dead letters per reason (sluice spool cat --dead-letters %s):\n",
+                 R->cfg.spool_dir);
+        text_counts(o, head, t.dead, ND__COUNT, dead_name);
     }
     fflush(o);
 
@@ -294,28 +317,10 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     json_str(j, R->cfg.spool_dir);
     fprintf(j, ",\"checkpoint\":");
     json_str(j, R->ckpt_path);
-    fprintf(j, ",\"by_table\":{");
-    int first = 1;
-    for (int k = 0; k < NT__COUNT; k++)
-        if (t.by_table[k]) {
-            fprintf(j, "%s\"%s\":%" PRIu64, first ? "" : ",", norm_table_name(k), t.by_table[k]);
-            first = 0;
-        }
-    fprintf(j, "},\"by_category\":{");
-    first = 1;
-    for (int k = 0; k < NC__COUNT; k++)
-        if (t.by_cat[k]) {
-            fprintf(j, "%s\"%s\":%" PRIu64, first ? "" : ",", norm_cat_name(k), t.by_cat[k]);
-            first = 0;
-        }
-    fprintf(j, "},\"dead_by_reason\":{");
-    first = 1;
-    for (int k = 0; k < ND__COUNT; k++)
-        if (t.dead[k]) {
-            fprintf(j, "%s\"%s\":%" PRIu64, first ? "" : ",", norm_dead_name(k), t.dead[k]);
-            first = 0;
-        }
-    fprintf(j, "}}\n");
+    json_counts(j, "by_table", t.by_table, NT__COUNT, table_name);
+    json_counts(j, "by_category", t.by_cat, NC__COUNT, cat_name);
+    json_counts(j, "dead_by_reason", t.dead, ND__COUNT, dead_name);
+    fprintf(j, "}\n");
     fclose(j);
 }
 
@@ -335,6 +340,13 @@ static void progress(struct run *R, int64_t t0_ns, uint64_t *last_events, int64_
              (now - t0_ns) / 1e9);
     *last_events = ev;
     *last_ns = now;
+}
+
+/* Ask every started rx thread to stop reading (step 1 of the shutdown order). */
+static void stop_rx(struct run *R, uint32_t started)
+{
+    for (uint32_t p = 0; p < started; p++)
+        atomic_store_explicit(&R->rx[p].stop, 1, memory_order_relaxed);
 }
 
 static int setup(struct run *R)
@@ -533,8 +545,7 @@ int run_main(int argc, char **argv)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
         log_err("run: cannot start threads: %s", err_str(rc));
-        for (uint32_t p = 0; p < started_rx; p++)
-            atomic_store_explicit(&R->rx[p].stop, 1, memory_order_relaxed);
+        stop_rx(R, started_rx);
     }
 
     /* Control loop. */
@@ -550,8 +561,7 @@ int run_main(int argc, char **argv)
         if (g_signals && !stopping) {
             log_info("run: signal received, draining (a second signal exits at once)");
             stopping = true;
-            for (uint32_t p = 0; p < started_rx; p++)
-                atomic_store_explicit(&R->rx[p].stop, 1, memory_order_relaxed);
+            stop_rx(R, started_rx);
         }
         uint32_t fin = 0;
         for (uint32_t p = 0; p < started_rx; p++) {
@@ -562,8 +572,7 @@ int run_main(int argc, char **argv)
                 failed = 1;
                 stopping = true;
                 log_err("run: partition %u failed (%s); stopping", p, err_str(R->rx[p].err));
-                for (uint32_t q = 0; q < started_rx; q++)
-                    atomic_store_explicit(&R->rx[q].stop, 1, memory_order_relaxed);
+                stop_rx(R, started_rx);
             }
         }
         for (uint32_t i = 0; i < started_shards && !failed; i++)
@@ -571,8 +580,7 @@ int run_main(int argc, char **argv)
                 failed = 1;
                 stopping = true;
                 log_err("run: shard %u failed; stopping", i);
-                for (uint32_t q = 0; q < started_rx; q++)
-                    atomic_store_explicit(&R->rx[q].stop, 1, memory_order_relaxed);
+                stop_rx(R, started_rx);
             }
         int64_t now = clock_mono_ms();
         if (now >= next_ckpt) {

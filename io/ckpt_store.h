@@ -3,7 +3,8 @@
  * One JSON file per event hub and consumer group in the spool directory:
  *   DIR/checkpoint-<eventhub>-<consumer group>.json   (unsafe characters -> '_')
  *   {"version":1,"namespace":"...","eventhub":"...","consumer_group":"$Default",
- *    "partitions":{"0":{"sequence_number":41,"offset":"8812","updated":"2026-11-29T23:59:00.000Z"},...}}
+ *    "partitions":{"0":{"sequence_number":41,"offset":"8812",
+ *                       "updated":"2026-11-29T23:59:00.000Z"},...}}
  * sequence_number is the last sequence number of the partition that is durable
  * in the spool; a restart resumes at sequence_number + 1. Partitions with
  * nothing durable yet are absent.

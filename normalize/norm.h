@@ -69,7 +69,8 @@ enum norm_dead {
 };
 
 const char *norm_table_name(enum norm_table t);  /* "DeviceProcessEvents", ..., "other" */
-const char *norm_cat_name(enum norm_cat c);      /* "Antivirus", "Auth", ..., "Generic" (schemas.md §1) */
+/* "Antivirus", "Auth", ..., "Generic" (schemas.md §1) */
+const char *norm_cat_name(enum norm_cat c);
 const char *norm_dead_name(enum norm_dead d);    /* "invalid_json", ... */
 
 /* Counters, summed by the control thread after the shards stop (or read racily

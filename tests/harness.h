@@ -9,6 +9,7 @@
 #ifndef SLUICE_HARNESS_H
 #define SLUICE_HARNESS_H
 
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,6 +65,30 @@ static bool harness_failed_now;
     } while (0)
 #define CHECK_EQ_MEM(a, b, n)                                                         \
     do { if (memcmp((a), (b), (n)) != 0) HFAIL("%s == %s failed (%zu bytes)", #a, #b, (size_t)(n)); } while (0)
+
+/* Make a fresh directory /tmp/sluice-<tag>.XXXXXX into buf (>= 64 bytes); aborts on failure. */
+static inline void harness_mkdtemp(char *buf, size_t n, const char *tag)
+{
+    snprintf(buf, n, "/tmp/sluice-%s.XXXXXX", tag);
+    if (!mkdtemp(buf)) {
+        perror("mkdtemp");
+        abort();
+    }
+}
+
+static inline int harness_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* rm -rf dir (no shell). */
+static inline void harness_rm_rf(const char *dir)
+{
+    (void)nftw(dir, harness_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #define TEST_MAIN()                                                                   \
     int main(int argc, char **argv)                                                   \

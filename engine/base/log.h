@@ -1,7 +1,9 @@
 /* log.h - logfmt logging to stderr (STYLE.md §5).
  *
  * Every line is one logfmt record:
- *   ts=2026-11-29T23:40:01.123Z level=error thr=shard/3 msg="spool: write() failed: No space left on device" path=/spool/3/x.seg
+ *   ts=2026-11-29T23:40:01.123Z level=error thr=shard/3
+ *       msg="spool: write() failed: No space left on device" path=/spool/3/x.seg
+ * (one line in the output; wrapped here)
  * The caller writes one printf format. Text up to the first word that looks like
  * `key=` becomes msg="..."; the rest is appended as written, so callers put k=v
  * pairs at the end and quote values that may hold spaces (use %s inside "").
@@ -26,16 +28,22 @@ int log_level_parse(const char *s);
  * the OS (pthread_setname_np) for top -H and perf. @thread owner */
 void log_set_thread(const char *role, int idx);
 
-/* Format and write one line (a single write(2), so lines never interleave). @thread any @blocking */
+/* Format and write one line (a single write(2), so lines never interleave).
+ * @thread any @blocking */
 void log_write(int level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-#define log_err(...)  do { if (g_log_level >= LOG_ERR) log_write(LOG_ERR, __VA_ARGS__); } while (0)
-#define log_warn(...) do { if (g_log_level >= LOG_WARN) log_write(LOG_WARN, __VA_ARGS__); } while (0)
-#define log_info(...) do { if (g_log_level >= LOG_INFO) log_write(LOG_INFO, __VA_ARGS__); } while (0)
+#define LOG_AT(level, ...)                                                              \
+    do {                                                                                \
+        if (g_log_level >= (level))                                                     \
+            log_write((level), __VA_ARGS__);                                            \
+    } while (0)
+#define log_err(...)  LOG_AT(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) LOG_AT(LOG_WARN, __VA_ARGS__)
+#define log_info(...) LOG_AT(LOG_INFO, __VA_ARGS__)
 #ifdef NDEBUG
 #define log_dbg(...) do { } while (0)
 #else
-#define log_dbg(...)  do { if (g_log_level >= LOG_DBG) log_write(LOG_DBG, __VA_ARGS__); } while (0)
+#define log_dbg(...)  LOG_AT(LOG_DBG, __VA_ARGS__)
 #endif
 
 /* At most one line per interval_ms per call site and thread; the next line that

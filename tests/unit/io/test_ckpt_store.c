@@ -8,20 +8,8 @@
 
 static char dir[64];
 
-static void mkdirtmp(void)
-{
-    snprintf(dir, sizeof(dir), "/tmp/sluice-ckpt-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
-}
-
-static void rmdirtmp(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        abort();
-}
+static void mkdirtmp(void) { harness_mkdtemp(dir, sizeof(dir), "ckpt"); }
+static void rmdirtmp(void) { harness_rm_rf(dir); }
 
 TEST(round_trip)
 {

@@ -75,15 +75,6 @@ static uint8_t *encode(struct frame_enc *e, const struct frame_meta *m, const vo
     return dst;
 }
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir) { (void)nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* ---- CRC32C ---------------------------------------------------------------------------- */
 
@@ -397,7 +388,7 @@ TEST(lz4cat_prints_concatenated_ndjson)
     buf_fini(&got);
     buf_fini(&want);
     frame_enc_destroy(e);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST_MAIN()

@@ -18,15 +18,6 @@
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir) { (void)nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* NDJSON of `lines` events, tagged so every line in a spool is distinct. */
 static char *make_lines(int shard, int frame, int lines, size_t *len)
@@ -272,7 +263,7 @@ TEST(cat_and_verify_good_spool)
     free(out);
     free(err);
     expect_fini(&x);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(truncated_last_frame_is_reported_with_file_and_offset)
@@ -330,7 +321,7 @@ TEST(truncated_last_frame_is_reported_with_file_and_offset)
     free(err);
     free(orig);
     expect_fini(&x);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(flipped_bytes_are_reported)
@@ -403,7 +394,7 @@ TEST(flipped_bytes_are_reported)
     free(bad);
     free(orig);
     expect_fini(&x);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 /* Frames whose LZ4 and CRCs are fine but whose contents break the rules. */
@@ -473,7 +464,7 @@ TEST(bad_contents_are_reported_one_line_each)
     buf_fini(&want);
     buf_fini(&all);
     frame_enc_destroy(e);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(segment_order_and_junk_between_frames)
@@ -530,7 +521,7 @@ TEST(segment_order_and_junk_between_frames)
     buf_fini(&b);
     free(f);
     frame_enc_destroy(e);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(empty_missing_and_checkpoint_only_roots)
@@ -573,7 +564,7 @@ TEST(empty_missing_and_checkpoint_only_roots)
     CHECK_EQ_INT(cat(p, false, &out, &on, &err), -ENOENT);
     free(out);
     free(err);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST_MAIN()

@@ -27,15 +27,6 @@ static uint64_t rnd(void)
     return rng_state;
 }
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir) { (void)nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
 #define MAX_WRITES 4096
 #define MAX_FILES  512
@@ -232,7 +223,7 @@ static void run_mode(enum spool_fsync mode, int64_t interval_ms)
     CHECK(files >= 6);
     free(sn);
     free(w.data);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 /* ---- tests ----------------------------------------------------------------------------- */
@@ -267,7 +258,7 @@ TEST(lazy_open_leaves_no_file)
     CHECK_EQ_INT(spool_poll(s, 0, on_done, NULL), 0);
     CHECK_EQ_INT(spool_close(s, on_done, NULL), 0);
     CHECK_EQ_INT(list_files(shard_dir, names, 4), 0);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(open_file_until_sealed_then_new_spool_continues_segno)
@@ -320,7 +311,7 @@ TEST(open_file_until_sealed_then_new_spool_continues_segno)
     snprintf(path, sizeof(path), "%s/%s", shard_dir, names[2]);
     CHECK_EQ_U64(file_size(path), sizeof(rec) - 1);
     free(sn);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(seal_by_age)
@@ -356,7 +347,7 @@ TEST(seal_by_age)
     CHECK_EQ_STR(names[0], "00000000000000000000.seg");
     CHECK_EQ_STR(names[1], "00000000000000000001.seg");
     free(sn);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(interval_allows_one_fsync_per_interval)
@@ -389,7 +380,7 @@ TEST(interval_allows_one_fsync_per_interval)
     CHECK(done_ms[2] - done_ms[1] >= 120);
     CHECK_EQ_INT(spool_close(s, on_done, sn), 0);
     free(sn);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST(busy_when_queue_full_and_bad_args)
@@ -426,7 +417,7 @@ TEST(busy_when_queue_full_and_bad_args)
     CHECK(spool_create(&bad, &err) == NULL);
     CHECK(err < 0);
     free(sn);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 /* A file size limit makes writes fail with EFBIG (after a short write); the
@@ -491,7 +482,7 @@ TEST(write_error_reported_once_then_retried)
     CHECK_EQ_INT(check_segments(shard_dir, &w, 0, 1 << 20, 3000), 1);
     free(w.data);
     free(sn);
-    rm_rf(dir);
+    harness_rm_rf(dir);
 }
 
 TEST_MAIN()
