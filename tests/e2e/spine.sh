@@ -47,6 +47,10 @@ listing > "$T/after"
 diff "$T/before" "$T/after" || fail "run 2 changed the spool"
 ok "second run wrote nothing"
 
+# stock lz4cat reads every segment: valid NDJSON, one line per event (no dead letters here)
+lz4cat "$T"/spool/*/*.seg | python3 "$HERE/check_events.py" --count "$EVENTS" > /dev/null \
+  || fail "lz4cat of the segments is not $EVENTS lines of JSON"
+ok "lz4cat prints the spool as $EVENTS lines of valid NDJSON"
 "$B/sluice" spool verify "$T/spool" > "$T/verify.json" || fail "verify failed on a good spool"
 [ "$(json "$T/verify.json" "d['events']")" = "$EVENTS" ] || fail "verify counted $(json "$T/verify.json" "d['events']") events"
 [ "$(json "$T/verify.json" "d['out_of_order_frames']")" = "0" ] || fail "frames out of sequence order"
