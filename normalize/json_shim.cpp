@@ -51,6 +51,11 @@ extern "C" { /* engine/base headers are plain C without extern "C" guards */
 #include "batch.h"
 #include "err.h"
 #include "mem.h"
+
+extern "C" {
+/* only the escaper: ocsf_enc.h itself is C, not C++ */
+char *ocsf_escape_into(char *d, const char *s, size_t n);
+}
 }
 
 static_assert(JSON_PAD >= simdjson::SIMDJSON_PADDING, "JSON_PAD must cover simdjson's padding");
@@ -180,35 +185,11 @@ static inline const char *scan_qb(const char *s, const char *e)
     return s;
 }
 
-/* JSON string escaping of s[0..n) at d (only '"', '\\' and control characters).
- * Callers size d by the escaped input span the text came from: never shorter. */
-static char *escape_into(char *d, const char *s, size_t n)
+/* JSON string escaping of s[0..n) at d: ocsf_escape_into (ocsf_enc.c). Callers
+ * size d by the escaped input span the text came from: never shorter. */
+static inline char *escape_into(char *d, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *d++ = static_cast<char>(c);
-            continue;
-        }
-        *d++ = '\\';
-        switch (c) {
-        case '"': *d++ = '"'; break;
-        case '\\': *d++ = '\\'; break;
-        case '\b': *d++ = 'b'; break;
-        case '\f': *d++ = 'f'; break;
-        case '\n': *d++ = 'n'; break;
-        case '\r': *d++ = 'r'; break;
-        case '\t': *d++ = 't'; break;
-        default:
-            *d++ = 'u';
-            *d++ = '0';
-            *d++ = '0';
-            *d++ = hex[c >> 4];
-            *d++ = hex[c & 15];
-        }
-    }
-    return d;
+    return ocsf_escape_into(d, s, n);
 }
 
 static inline int hexval(char c)

@@ -120,6 +120,18 @@ static inline char *esc1(char *d, unsigned char c)
     return d;
 }
 
+char *ocsf_escape_into(char *d, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            *d++ = (char)c;
+        else
+            d = esc1(d, c);
+    }
+    return d;
+}
+
 void ocsf_str_body(struct ocsf_w *w, const char *s, size_t n)
 {
     size_t j = clean_run(s, n);

@@ -49,6 +49,12 @@ static inline void ocsf_raw(struct ocsf_w *w, const char *s, size_t n)
     w->b->len += n;
 }
 
+/* JSON-escape s[0..n) into d (only '"', '\\' and control characters; the bytes
+ * are taken as they are); returns the end. d needs room for 6 * n bytes in the
+ * worst case. Also used by the shim (json_shim.cpp) when it re-serialises
+ * nested values. */
+char *ocsf_escape_into(char *d, const char *s, size_t n);
+
 /* Append a string literal verbatim. */
 #define OCSF_LIT(w, lit) ocsf_raw((w), (lit), sizeof(lit) - 1)
 
