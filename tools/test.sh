@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - build the three presets and run the whole test suite with ctest:
 #   release     every test (unit, stress, pipeline, e2e, lint)
-#   asan-ubsan  unit and pipeline tests under AddressSanitizer + UBSan
+#   asan-ubsan  unit, pipeline and fuzz-corpus tests under AddressSanitizer + UBSan
 #   tsan        stress and pipeline tests under ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,8 @@ for preset in release asan-ubsan tsan; do
 done
 
 status=0
-echo "== ctest asan-ubsan (unit, pipeline)"
-ctest --preset asan-ubsan -L 'unit|pipeline' -j"$JOBS" || status=1
+echo "== ctest asan-ubsan (unit, pipeline, fuzz corpus replay)"
+ctest --preset asan-ubsan -L 'unit|pipeline|fuzz' -j"$JOBS" || status=1
 echo "== ctest tsan (stress, pipeline)"
 ctest --preset tsan -L 'stress|pipeline' || status=1
 echo "== ctest release (everything)"
