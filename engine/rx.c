@@ -94,7 +94,10 @@ static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
             if (rc == 0)
                 break;
             if (rc < 0) {
-                log_err("rx: capture read failed: %s partition=%u", err_str(rc), r->partition);
+                log_err("rx: capture read failed: %s partition=%u seq_after=%lld "
+                        "fix=\"check the capture with sluice-replay stat\"",
+                        err_str(rc), r->partition, (long long)atomic_load_explicit(
+                            &r->last_pushed, memory_order_relaxed));
                 break;
             }
             rc = 0;
