@@ -79,7 +79,8 @@ struct norm *norm_create(const struct norm_cfg *cfg)
     n->jp = json_parser_create();
     if (!n->jp)
         goto fail_parser;
-    norm_cols_index(n->ctab);
+    norm_cols_index(n->ctab, 1, NCOL__PROPS);
+    norm_cols_index(n->afctab, NCOL__PROPS + 1, NCOL__COUNT);
     n->keep_original = cfg && cfg->keep_original;
     return n;
 
@@ -308,6 +309,16 @@ static void put_unmapped(struct norm *n, struct ocsf_w *w, const struct json_fie
         ocsf_str_fast(w, v, vl, v == f->val && (f->flags & JSON_F_CLEAN));
 }
 
+static bool af_consumed(const struct norm_rec *r)
+{
+    if (!r->af_split)
+        return false;
+    for (uint32_t i = 0; i < r->naf; i++)
+        if (r->afcol[i] && r->used[r->afcol[i]])
+            return true;
+    return false;
+}
+
 /* "unmapped": envelope extras first, then unconsumed columns, in input order. */
 static void write_unmapped(struct norm *n, struct ocsf_w *w)
 {
@@ -333,6 +344,10 @@ static void write_unmapped(struct norm *n, struct ocsf_w *w)
         unsigned c = fm[i].col;
         if (c && r->used[c])
             continue;
+        if (c == NCOL_ADDITIONAL_FIELDS && af_consumed(r)) {
+            norm_af_unmapped(n, w, &any);
+            continue;
+        }
         put_unmapped(n, w, f, c ? norm_cols[c].flags : 0, &any);
     }
     if (any)
@@ -353,6 +368,48 @@ struct rec_time {
 static bool is_alert_table(enum norm_table t)
 {
     return t == NT_ALERT_INFO || t == NT_ALERT_EVIDENCE;
+}
+
+/* severity_id/severity from the Severity column (findings): 0 Unknown without one. */
+static void write_severity(struct norm *n, struct ocsf_w *w)
+{
+    static const char *const cap[] = {"Unknown", "Informational", "Low",   "Medium",
+                                      "High",    "Critical",      "Fatal"};
+    const struct json_field *f = norm_str(&n->rec, NCOL_SEVERITY);
+    if (!f) {
+        OCSF_LIT(w, ",\"severity_id\":0,\"severity\":\"Unknown\"");
+        return;
+    }
+    int id = norm_enum_find(&norm_enums[NE_SEVERITY], f->val, f->val_len);
+    n->rec.used[NCOL_SEVERITY]++;
+    OCSF_LIT(w, ",\"severity_id\":");
+    if (id < 0 || id > 6) {
+        OCSF_LIT(w, "99,\"severity\":");
+        ocsf_str_fast(w, f->val, f->val_len, f->flags & JSON_F_CLEAN);
+        return;
+    }
+    ocsf_i64(w, id);
+    OCSF_LIT(w, ",\"severity\":\"");
+    ocsf_raw(w, cap[id], strlen(cap[id]));
+    ocsf_ch(w, '"');
+}
+
+/* The program for this record: prog_in for inbound flows (AF.direction, else the
+ * class's default), prog otherwise. */
+static const struct norm_node *pick_prog(struct norm *n, const struct norm_class *cls)
+{
+    if (!cls->prog_in)
+        return cls->prog;
+    bool in = cls->dir_in;
+    const struct json_field *d = norm_str(&n->rec, NCOL_AF_DIRECTION);
+    if (d && norm_ieq(d->val, d->val_len, "in", 2)) {
+        in = true;
+        norm_use(n, NCOL_AF_DIRECTION);
+    } else if (d && norm_ieq(d->val, d->val_len, "out", 3)) {
+        in = false;
+        norm_use(n, NCOL_AF_DIRECTION);
+    }
+    return in ? cls->prog_in : cls->prog;
 }
 
 /* Write the event; returns NULL, or the label path when the class could not be
@@ -377,11 +434,21 @@ static const char *write_event(struct norm *n, struct ocsf_w *w, const struct no
     else
         ocsf_str(w, r->table_name, r->table_len);
     ocsf_raw(w, cls->tail, strlen(cls->tail));
+    if (cls->sev)
+        ocsf_raw(w, cls->sev, strlen(cls->sev));
+    else
+        write_severity(n, w);
+    OCSF_LIT(w, ",\"time\":");
     ocsf_i64(w, tm->ms);
     OCSF_LIT(w, ",\"timezone_offset\":0,\"metadata\":{\"version\":\"1.8.0\",\"product\":"
                 "{\"name\":\"Microsoft Defender XDR\",\"vendor_name\":\"Microsoft\"}");
-    if (cls->host || norm_str(r, NCOL_DEVICE_NAME) || norm_str(r, NCOL_DEVICE_ID))
+    bool host = cls->host || norm_str(r, NCOL_DEVICE_NAME) || norm_str(r, NCOL_DEVICE_ID);
+    if (host && cls->sc)
+        OCSF_LIT(w, ",\"profiles\":[\"host\",\"security_control\"]");
+    else if (host)
         OCSF_LIT(w, ",\"profiles\":[\"host\"]");
+    else if (cls->sc)
+        OCSF_LIT(w, ",\"profiles\":[\"security_control\"]");
     OCSF_LIT(w, ",\"uid\":\"");
     ocsf_raw(w, uid, 36);
     ocsf_ch(w, '"');
@@ -446,13 +513,17 @@ static const char *write_event(struct norm *n, struct ocsf_w *w, const struct no
         }
         ocsf_ch(w, ']');
     }
+    if (cls->meta)
+        ocsf_raw(w, cls->meta, strlen(cls->meta));
     ocsf_ch(w, '}');
 
-    const char *missing = norm_emit_prog(n, w, cls->prog);
+    const char *missing = norm_emit_prog(n, w, pick_prog(n, cls));
     if (missing) {
         ocsf_cut(w, line);
         return missing;
     }
+    if (cls->post)
+        ocsf_raw(w, cls->post, strlen(cls->post));
     write_unmapped(n, w);
     if (n->keep_original) {
         OCSF_LIT(w, ",\"raw_data\":");
@@ -526,6 +597,32 @@ static void uuid_record(const struct norm *n, const struct norm_msg *m, uint32_t
     norm_uuid5_end(&c, out);
 }
 
+/* Follow the class's variants (HTTP method, WasRemediated, ...). */
+static const struct norm_class *pick_case(const struct norm_rec *r, const struct norm_class *cls)
+{
+    for (int depth = 0; cls->cases && depth < 4; depth++) {
+        const struct json_field *f = norm_field(r, (enum norm_col)cls->sw);
+        const struct norm_case *c = cls->cases;
+        if (f) {
+            const char *v = f->type == JSON_BOOL ? (f->i ? "true" : "false") : f->val;
+            size_t vl = f->type == JSON_BOOL ? strlen(v) : f->val_len;
+            if (f->type == JSON_STRING || f->type == JSON_BOOL)
+                while (c->val && !norm_ieq(v, vl, c->val, strlen(c->val)))
+                    c++;
+            else
+                while (c->val)
+                    c++;
+        } else {
+            while (c->val)
+                c++;
+        }
+        if (!c->cls)
+            break;
+        cls = c->cls;
+    }
+    return cls;
+}
+
 static int do_record(struct norm *n, const struct norm_msg *m, const struct json_record *jr,
                      struct ocsf_w *ev, struct ocsf_w *dw, struct norm_stats *st)
 {
@@ -572,6 +669,14 @@ static int do_record(struct norm *n, const struct norm_msg *m, const struct json
     const struct json_field *act = norm_str(r, NCOL_ACTION_TYPE);
     const struct norm_class *cls =
         norm_route(r->table, act ? act->val : NULL, act ? act->val_len : 0);
+    r->naf = 0;
+    r->af_split = false;
+    if (norm_class_reads_af(cls)) {
+        rc = norm_af_split(n);
+        if (rc)
+            return rc;
+    }
+    cls = pick_case(r, cls);
     char uid[36];
     uuid_record(n, m, jr->index, uid);
     size_t before = ocsf_pos(ev);

@@ -3,7 +3,8 @@
  * DESIGN
  * norm_cols[] is generated from NORM_COLUMNS (norm_int.h). norm_cols_index()
  * builds an open-addressing table (NORM_CTAB_SLOTS, linear probing, load < 1/4)
- * from name hash to column id once per struct norm; norm_col_lookup() is one
+ * from name hash to column id once per struct norm (one for the properties, one
+ * for the AdditionalFields keys); norm_col_lookup() is one
  * hash over the key and usually one compare. Unknown names return NCOL_NONE and
  * go to unmapped under their own name.
  */
@@ -13,6 +14,8 @@
 const struct norm_colinfo norm_cols[NCOL__COUNT] = {
     [NCOL_NONE] = {.name = "", .len = 0, .flags = 0},
     NORM_COLUMNS(NORM_COL_INFO)
+    [NCOL__PROPS] = {.name = "", .len = 0, .flags = 0},
+    NORM_AF_KEYS(NORM_COL_INFO)
 };
 #undef NORM_COL_INFO
 
@@ -48,10 +51,10 @@ uint64_t norm_key_hash(const char *k, size_t n)
     return h;
 }
 
-void norm_cols_index(uint16_t ctab[NORM_CTAB_SLOTS])
+void norm_cols_index(uint16_t ctab[NORM_CTAB_SLOTS], unsigned first, unsigned end)
 {
     memset(ctab, 0, NORM_CTAB_SLOTS * sizeof(ctab[0]));
-    for (unsigned c = 1; c < NCOL__COUNT; c++) {
+    for (unsigned c = first; c < end; c++) {
         size_t s = norm_key_hash(norm_cols[c].name, norm_cols[c].len) & (NORM_CTAB_SLOTS - 1);
         while (ctab[s])
             s = (s + 1) & (NORM_CTAB_SLOTS - 1);

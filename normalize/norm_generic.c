@@ -17,9 +17,8 @@ static const struct norm_node prog_generic[] = {
 const struct norm_class norm_class_generic = {
     .head = "{\"activity_id\":99,\"activity_name\":",
     .activity = NULL,
-    .tail = ",\"category_uid\":0,\"category_name\":\"Uncategorized\",\"class_uid\":0,"
-            "\"class_name\":\"Base Event\",\"type_uid\":99,\"type_name\":\"Base Event: Other\","
-            "\"severity_id\":1,\"severity\":\"Informational\",\"time\":",
+    .tail = NC_TAIL("Base Event", "Other", 0, "Uncategorized", 0, 99),
+    .sev = NC_INFO,
     .type = "\"Generic\"",
     .prog = prog_generic,
     .cat = NC_GENERIC,

@@ -29,6 +29,7 @@
 enum norm_col_flag {
     NCF_DYN = 1, /* "dynamic": a JSON string is decoded for unmapped (schemas.md §4) */
     NCF_AF = 2,  /* AdditionalFields rules (empty forms dropped, two decoding levels) */
+    NCF_AFKEY = 4, /* a key inside AdditionalFields, not a property (NORM_AF_KEYS) */
 };
 
 /* X(id, "DefenderName", flags) */
@@ -97,12 +98,104 @@ enum norm_col_flag {
     X(ATTACK_TECHNIQUES, "AttackTechniques", NCF_DYN)                            \
     X(CATEGORIES, "Categories", NCF_DYN)                                         \
     X(AUTHENTICATION_DETAILS, "AuthenticationDetails", NCF_DYN)                  \
-    X(RAW_EVENT_DATA, "RawEventData", NCF_DYN)
+    X(RAW_EVENT_DATA, "RawEventData", NCF_DYN)                                   \
+    X(LOCAL_IP, "LocalIP", 0)                                                    \
+    X(LOCAL_PORT, "LocalPort", 0)                                                \
+    X(LOCAL_IP_TYPE, "LocalIPType", 0)                                           \
+    X(REMOTE_IP, "RemoteIP", 0)                                                  \
+    X(REMOTE_PORT, "RemotePort", 0)                                              \
+    X(REMOTE_IP_TYPE, "RemoteIPType", 0)                                         \
+    X(REMOTE_URL, "RemoteUrl", 0)                                                \
+    X(REMOTE_DEVICE_NAME, "RemoteDeviceName", 0)                                 \
+    X(PROTOCOL, "Protocol", 0)                                                   \
+    X(LOGON_TYPE, "LogonType", 0)                                                \
+    X(FAILURE_REASON, "FailureReason", 0)                                        \
+    X(PREV_FILE_NAME, "PreviousFileName", 0)                                     \
+    X(PREV_FOLDER_PATH, "PreviousFolderPath", 0)                                 \
+    X(REQ_ACCOUNT_NAME, "RequestAccountName", 0)                                 \
+    X(REQ_ACCOUNT_DOMAIN, "RequestAccountDomain", 0)                             \
+    X(REQ_ACCOUNT_SID, "RequestAccountSid", 0)                                   \
+    X(REGISTRY_KEY, "RegistryKey", 0)                                            \
+    X(REGISTRY_VALUE_NAME, "RegistryValueName", 0)                               \
+    X(REGISTRY_VALUE_TYPE, "RegistryValueType", 0)                               \
+    X(REGISTRY_VALUE_DATA, "RegistryValueData", 0)                               \
+    X(PREV_REGISTRY_KEY, "PreviousRegistryKey", 0)                               \
+    X(PREV_REGISTRY_VALUE_NAME, "PreviousRegistryValueName", 0)                  \
+    X(PREV_REGISTRY_VALUE_DATA, "PreviousRegistryValueData", 0)                  \
+    X(DEVICE_TYPE, "DeviceType", 0)                                              \
+    X(AAD_DEVICE_ID, "AadDeviceId", 0)                                           \
+    X(PUBLIC_IP, "PublicIP", 0)                                                  \
+    X(MODEL, "Model", 0)                                                         \
+    X(VENDOR, "Vendor", 0)                                                       \
+    X(OS_PLATFORM, "OSPlatform", 0)                                              \
+    X(OS_VERSION, "OSVersion", 0)                                                \
+    X(OS_BUILD, "OSBuild", 0)                                                    \
+    X(OS_ARCH, "OSArchitecture", 0)                                              \
+    X(CLIENT_VERSION, "ClientVersion", 0)                                        \
+    X(NETWORK_ADAPTER_NAME, "NetworkAdapterName", 0)                             \
+    X(NETWORK_ADAPTER_TYPE, "NetworkAdapterType", 0)                             \
+    X(MAC_ADDRESS, "MacAddress", 0)                                              \
+    X(TITLE, "Title", 0)                                                         \
+    X(CATEGORY, "Category", 0)                                                   \
+    X(SEVERITY, "Severity", 0)                                                   \
+    X(DETECTION_SOURCE, "DetectionSource", 0)                                    \
+    X(SERVICE_SOURCE, "ServiceSource", 0)                                        \
+    X(IS_SIGNED, "IsSigned", 0)                                                  \
+    X(IS_TRUSTED, "IsTrusted", 0)                                                \
+    X(SIGNER, "Signer", 0)                                                       \
+    X(SIGNER_HASH, "SignerHash", 0)                                              \
+    X(ISSUER, "Issuer", 0)                                                       \
+    X(CERT_SERIAL, "CertificateSerialNumber", 0)                                 \
+    X(CERT_CREATION_TIME, "CertificateCreationTime", 0)                          \
+    X(CERT_EXPIRATION_TIME, "CertificateExpirationTime", 0)                      \
+    X(CERT_COUNTERSIG_TIME, "CertificateCountersignatureTime", 0)
+
+/* Keys inside AdditionalFields that a program reads (schemas.md §3.6, §3.9-§3.12).
+ * X(id, "key", NCF_AFKEY); they share the column id space, so rec.col[] and
+ * rec.used[] work for them too (the values live in rec.af[]). */
+#define NORM_AF_KEYS(X)                                                          \
+    X(AF_DIRECTION, "direction", NCF_AFKEY)                                      \
+    X(AF_UID, "uid", NCF_AFKEY)                                                  \
+    X(AF_IS_LOCAL_LOGON, "IsLocalLogon", NCF_AFKEY)                              \
+    X(AF_SIGNATURE_NAME, "SignatureName", NCF_AFKEY)                             \
+    X(AF_SIG_CONTENT, "SignatureMatchedContent", NCF_AFKEY)                      \
+    X(AF_SAMPLE_PACKET, "SamplePacketContent", NCF_AFKEY)                        \
+    X(AF_SCANNED_IP, "PublicScannedIp", NCF_AFKEY)                               \
+    X(AF_SCANNED_PORT, "PublicScannedPort", NCF_AFKEY)                           \
+    X(AF_METHOD, "method", NCF_AFKEY)                                            \
+    X(AF_HOST, "host", NCF_AFKEY)                                                \
+    X(AF_URI, "uri", NCF_AFKEY)                                                  \
+    X(AF_USER_AGENT, "user_agent", NCF_AFKEY)                                    \
+    X(AF_REQ_BODY_LEN, "request_body_len", NCF_AFKEY)                            \
+    X(AF_STATUS_CODE, "status_code", NCF_AFKEY)                                  \
+    X(AF_STATUS_MSG, "status_msg", NCF_AFKEY)                                    \
+    X(AF_RESP_BODY_LEN, "response_body_len", NCF_AFKEY)                          \
+    X(AF_VERSION, "version", NCF_AFKEY)                                          \
+    X(AF_CIPHER, "cipher", NCF_AFKEY)                                            \
+    X(AF_SERVER_NAME, "server_name", NCF_AFKEY)                                  \
+    X(AF_QUERY, "query", NCF_AFKEY)                                              \
+    X(AF_QTYPE_NAME, "qtype_name", NCF_AFKEY)                                    \
+    X(AF_TRANS_ID, "trans_id", NCF_AFKEY)                                        \
+    X(AF_RCODE, "rcode", NCF_AFKEY)                                              \
+    X(AF_THREAT_NAME, "ThreatName", NCF_AFKEY)                                   \
+    X(AF_WAS_REMEDIATED, "WasRemediated", NCF_AFKEY)                             \
+    X(AF_COMMAND, "Command", NCF_AFKEY)                                          \
+    X(AF_SCRIPT_CONTENT, "ScriptContent", NCF_AFKEY)                             \
+    X(AF_TASK_NAME, "TaskName", NCF_AFKEY)                                       \
+    X(AF_SERVICE_NAME, "ServiceName", NCF_AFKEY)                                 \
+    X(AF_SERVICE_ACCOUNT, "ServiceAccount", NCF_AFKEY)                           \
+    X(AF_GROUP_NAME, "GroupName", NCF_AFKEY)                                     \
+    X(AF_GROUP_DOMAIN, "GroupDomainName", NCF_AFKEY)                             \
+    X(AF_GROUP_SID, "GroupSid", NCF_AFKEY)                                       \
+    X(AF_DESIRED_ACCESS, "DesiredAccess", NCF_AFKEY)                             \
+    X(AF_BASE_ADDRESS, "BaseAddress", NCF_AFKEY)                                 \
+    X(AF_DNS_QUERY_STRING, "DnsQueryString", NCF_AFKEY)
 
 #define NORM_COL_ENUM(id, name, fl) NCOL_##id,
 enum norm_col {
     NCOL_NONE, /* 0: no column */
-    NORM_COLUMNS(NORM_COL_ENUM) NCOL__COUNT
+    NORM_COLUMNS(NORM_COL_ENUM) NCOL__PROPS, /* boundary: AF keys follow */
+    NORM_AF_KEYS(NORM_COL_ENUM) NCOL__COUNT
 };
 #undef NORM_COL_ENUM
 
@@ -113,12 +206,12 @@ struct norm_colinfo {
 };
 extern const struct norm_colinfo norm_cols[NCOL__COUNT];
 
-#define NORM_CTAB_SLOTS 512 /* power of two, > 4 x NCOL__COUNT */
+#define NORM_CTAB_SLOTS 1024 /* power of two, > 4 x NCOL__COUNT */
 
 /* Column id of property name k (h = norm_key_hash(k, n)), or NCOL_NONE. @hot */
 enum norm_col norm_col_lookup(const uint16_t *ctab, const char *k, size_t n, uint64_t h);
-/* Fill the name -> column hash table. */
-void norm_cols_index(uint16_t ctab[NORM_CTAB_SLOTS]);
+/* Fill the name -> column hash table with columns [first, end). */
+void norm_cols_index(uint16_t ctab[NORM_CTAB_SLOTS], unsigned first, unsigned end);
 /* The key hash shared by the column table and the per-record duplicate set. */
 uint64_t norm_key_hash(const char *k, size_t n);
 
@@ -131,6 +224,7 @@ enum norm_op {
     NOP_CLOSE, /* end of the innermost object/array */
     NOP_FIELD, /* "key": rule(col [, alt]) when the value passes the rule */
     NOP_CONST, /* "key": lit (a JSON literal) */
+    NOP_USE,   /* consume column col when present (it drove the class choice) */
 };
 
 enum norm_rule {
@@ -144,11 +238,60 @@ enum norm_rule {
     NR_HASH,         /* arg hex digits -> lower-case */
     NR_EMAIL,        /* looks like x@y.z (email_t) */
     NR_NAME_OR_BASE, /* string col, else the last path element of string alt */
+    NR_INT,          /* any int64 (JSON integer or digit string) */
+    NR_INT_HEX,      /* int64, also "0x" + hex digits (DesiredAccess) */
+    NR_IP,           /* IPv4 dotted quad / RFC 4291 IPv6 (+%zone), spaces trimmed */
+    NR_PORT,         /* integer 1-65535 */
+    NR_MAC,          /* 12 hex digits, '-'/':' separators -> AA:BB:CC:DD:EE:FF */
+    NR_ENUM,         /* string -> id via norm_enums[arg] (+ sibling string when 99) */
+    NR_PROTO,        /* "TCP" -> "protocol_name":"tcp","protocol_num":6 */
+    NR_NOT_BOOL,     /* boolean, negated (is_remote = not IsLocalLogon) */
+    NR_FOLDER,       /* path up to its last '\\' or '/' (parent_folder) */
+    NR_URL_HOST,     /* host part of a URL (scheme, path, port stripped) */
+    NR_IS_TRUE,      /* writes lit when the column is boolean true */
+    NR_NOT_ZERO_STR, /* string that is not "-" (drift: "-" is absent) */
+    NR_FINDING_UID,  /* "<DeviceId>:<ReportId>:<Timestamp>" (§0.3); consumes nothing */
+    NR_STR_OR,       /* string col, else string alt; a key member only when from col */
+    NR_SLASH,        /* string starting with '/' (url.path) */
+    NR_NO_SLASH,     /* string not starting with '/' (url.url_string, CONNECT) */
 };
+
+/* String -> enum id tables for NR_ENUM (norm_enums.c). */
+struct norm_enum_ent {
+    const char *name; /* lower-case; "*" suffix: a prefix match */
+    uint8_t len;
+    uint16_t id;
+};
+struct norm_enum {
+    const char *sib;  /* "\"logon_type\":" written with the raw value for id 99; NULL:
+                       * an unknown value is not mapped (stays in unmapped) */
+    uint8_t siblen;
+    uint8_t n;
+    const struct norm_enum_ent *e;
+};
+enum norm_enum_id {
+    NE_LOGON_TYPE,
+    NE_AUTH_PROTOCOL,
+    NE_REG_TYPE,
+    NE_SEVERITY,
+    NE_SCOPE,
+    NE_IFACE_TYPE,
+    NE_OS_TYPE,
+    NE_DEVICE_TYPE,
+    NE_CPU_BITS,
+    NE_RCODE,
+    NE__COUNT
+};
+extern const struct norm_enum norm_enums[NE__COUNT];
+/* The id of s in enum e: >= 0, or -1 when unknown (the caller applies 99). */
+int norm_enum_find(const struct norm_enum *e, const char *s, size_t n);
+bool norm_ieq(const char *s, size_t n, const char *lit, size_t ln);
 
 enum norm_node_flag {
     NN_KEY = 1, /* written => the enclosing object/array is kept */
     NN_REQ = 2, /* top-level object the class requires: missing => degrade (label req) */
+    NN_ELSE = 8,  /* object skipped when the previous sibling object was kept */
+    NN_NOUSE = 4, /* the column is not consumed (its raw value also stays in unmapped) */
 };
 
 struct norm_node {
@@ -179,21 +322,76 @@ struct norm_node {
          .flags = NN_KEY},                                                                     \
         N_CLOSE
 #define N_CONST(k, json)      {NN_K(k), .op = NOP_CONST, .lit = (json)}
+#define N_USE(c)              {.op = NOP_USE, .col = NCOL_##c}
+#define N_CONSTK(k, json)     {NN_K(k), .op = NOP_CONST, .lit = (json), .flags = NN_KEY}
+#define N_ENUM(k, c, e, fl)                                                                    \
+    {NN_K(k), .op = NOP_FIELD, .col = NCOL_##c, .rule = NR_ENUM, .arg = (e), .flags = (fl)}
+#define N_RULE(k, c, r, a, fl)                                                                 \
+    {NN_K(k), .op = NOP_FIELD, .col = NCOL_##c, .rule = (r), .arg = (a), .flags = (fl)}
+#define N_PROTO(c) {.op = NOP_FIELD, .col = NCOL_##c, .rule = NR_PROTO, .flags = NN_KEY}
+#define N_IS_TRUE(k, c, json, fl)                                                              \
+    {NN_K(k), .op = NOP_FIELD, .col = NCOL_##c, .rule = NR_IS_TRUE, .lit = (json), .flags = (fl)}
 #define N_STOP                {.op = NOP_STOP}
+
+struct norm_class;
+
+/* A class variant chosen by the value of one column (HTTP method, WasRemediated). */
+struct norm_case {
+    const char *val;        /* lower-case; "true"/"false" also match booleans */
+    const struct norm_class *cls;
+};
 
 /* One OCSF class + activity as sluice writes it. */
 struct norm_class {
     const char *head;       /* "{\"activity_id\":N,\"activity_name\":" */
     const char *activity;   /* "\"Launch\"", or NULL: the ActionType (or table name) */
-    const char *tail;       /* ",\"category_uid\":...\"severity\":\"...\",\"time\":" */
+    const char *tail;       /* ",\"category_uid\":...\"type_name\":\"...\"" */
+    const char *sev;        /* ",\"severity_id\":1,\"severity\":\"Informational\"", or NULL:
+                             * from the Severity column (AF too), 0 Unknown without one */
     const char *type;       /* metadata.type text, quoted */
+    const char *meta;       /* extra metadata members (",\"extensions\":[...]"), or NULL */
+    const char *post;       /* constant members after the program (status...), or NULL */
     const struct norm_node *prog;
+    const struct norm_node *prog_in; /* inbound flows (AF.direction "In"), or NULL */
+    const struct norm_case *cases;   /* variants by column sw (NULL-terminated), or NULL */
+    uint16_t sw;            /* enum norm_col for cases */
     enum norm_cat cat;
     bool host;              /* device/actor always present: metadata.profiles ["host"] */
+    bool sc;                /* security_control profile */
+    bool af;                /* reads AdditionalFields keys */
+    bool dir_in;            /* inbound unless AF.direction says otherwise */
 };
+
+/* Captions: NC_HEAD(1) "...\"activity_name\":", NC_TAIL(class caption, activity caption,
+ * category_uid, category caption, class_uid, type_uid). */
+#define NC_HEAD(aid) "{\"activity_id\":" #aid ",\"activity_name\":"
+#define NC_TAIL(kname, aname, cuid, cname, kuid, tuid)                                        \
+    ",\"category_uid\":" #cuid ",\"category_name\":\"" cname "\",\"class_uid\":" #kuid            \
+    ",\"class_name\":\"" kname "\",\"type_uid\":" #tuid ",\"type_name\":\"" kname ": " aname "\""
+#define NC_ST_OK ",\"status_id\":1,\"status\":\"Success\""
+#define NC_ST_FAIL ",\"status_id\":2,\"status\":\"Failure\""
+#define NC_ST_UNK ",\"status_id\":0,\"status\":\"Unknown\""
+#define NC_INFO ",\"severity_id\":1,\"severity\":\"Informational\""
+#define NC_WIN ",\"extensions\":[{\"name\":\"win\",\"uid\":\"2\",\"version\":\"1.8.0\"}]"
 
 extern const struct norm_class norm_class_generic;
 extern const struct norm_class norm_class_process_launch;
+extern const struct norm_class norm_class_nf_open_ok, norm_class_nf_open_unk, norm_class_nf_open_in,
+    norm_class_nf_fail, norm_class_nf_traffic, norm_class_nf_listen, norm_class_nf_other,
+    norm_class_nf_ssl, norm_class_nf_ssh, norm_class_nf_ftp, norm_class_nf_smtp,
+    norm_class_nf_icmp, norm_class_nf_ntlm, norm_class_dns_traffic, norm_class_http,
+    norm_class_nids_sig, norm_class_nids_scan;
+extern const struct norm_class norm_class_file_create, norm_class_file_update,
+    norm_class_file_delete, norm_class_file_rename, norm_class_file_setattr,
+    norm_class_file_other, norm_class_image_load;
+extern const struct norm_class norm_class_regkey_create, norm_class_regkey_delete,
+    norm_class_regkey_rename, norm_class_regkey_other, norm_class_regval_set,
+    norm_class_regval_delete, norm_class_regval_other;
+extern const struct norm_class norm_class_logon_ok, norm_class_logon_fail, norm_class_logon_unk,
+    norm_class_logon_other;
+
+/* Whether the class at the end of cls's variant chain reads AF keys. */
+bool norm_class_reads_af(const struct norm_class *cls);
 
 /* The class for (table, ActionType); never NULL (Generic). */
 const struct norm_class *norm_route(enum norm_table t, const char *action, size_t action_len);
@@ -223,6 +421,7 @@ int norm_time_parse(const char *s, size_t n, int64_t *ms) MUST_CHECK;
 /* ---- the normalizer ------------------------------------------------------- */
 
 #define NORM_MAX_DEPTH 16   /* mapping program nesting */
+#define NORM_AF_MAX    48   /* AdditionalFields members looked at (more stay unmapped) */
 #define NORM_LOG_MAX   256  /* consumed columns per event (programs are static) */
 
 enum norm_fflag {
@@ -248,7 +447,12 @@ struct norm_rec {
     enum norm_table table;
     const char *table_name;
     size_t table_len;
-    uint32_t col[NCOL__COUNT];  /* first occurrence of each known column */
+    uint32_t col[NCOL__COUNT];  /* first occurrence of each known column; an AF key's
+                                 * index is nf + 1 + its position in af[] */
+    struct json_field af[NORM_AF_MAX]; /* AdditionalFields members (norm_af.c) */
+    uint16_t afcol[NORM_AF_MAX];
+    uint32_t naf;
+    bool af_split;              /* af[] holds the members of AdditionalFields */
     uint8_t used[NCOL__COUNT];  /* times each column was written (0: unmapped) */
 };
 
@@ -257,6 +461,7 @@ struct norm_frame {
     uint32_t log;       /* consumed-log length when it opened */
     uint16_t n;         /* members written */
     uint16_t keys;      /* key members written */
+    bool last_kept;     /* the last child object/array closed was kept */
     const struct norm_node *node;
 };
 
@@ -269,6 +474,7 @@ struct norm {
     uint32_t dset_cap;          /* slots (power of two) */
     uint32_t dstamp;
     uint16_t ctab[NORM_CTAB_SLOTS];
+    uint16_t afctab[NORM_CTAB_SLOTS];
     uint16_t log[NORM_LOG_MAX]; /* columns consumed in program order (for rollback) */
     uint32_t nlog;
     struct norm_sha1 uuid_pre;  /* namespace + this message's id prefix */
@@ -288,7 +494,7 @@ static inline const struct json_field *norm_field(const struct norm_rec *r, enum
     uint32_t i = r->col[c];
     if (!i)
         return NULL;
-    const struct json_field *f = &r->f[i - 1];
+    const struct json_field *f = i <= r->nf ? &r->f[i - 1] : &r->af[i - 1 - r->nf];
     if (f->type == JSON_NULL || (f->type == JSON_STRING && f->val_len == 0))
         return NULL;
     return f;
@@ -299,6 +505,12 @@ static inline const struct json_field *norm_str(const struct norm_rec *r, enum n
     const struct json_field *f = norm_field(r, c);
     return f && f->type == JSON_STRING ? f : NULL;
 }
+
+/* Split AdditionalFields into rec.af[] and index the keys sluice reads
+ * (norm_af.c). Returns 0 or -ENOMEM. */
+int norm_af_split(struct norm *n) MUST_CHECK;
+/* Write "AdditionalFields":{the members no program consumed} (or nothing). */
+void norm_af_unmapped(struct norm *n, struct ocsf_w *w, bool *any);
 
 /* Mark column c consumed (logged for rollback). */
 static inline void norm_use(struct norm *n, enum norm_col c)

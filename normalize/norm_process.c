@@ -21,10 +21,8 @@ static const struct norm_node prog_process_launch[] = {
 const struct norm_class norm_class_process_launch = {
     .head = "{\"activity_id\":1,\"activity_name\":",
     .activity = "\"Launch\"",
-    .tail = ",\"category_uid\":1,\"category_name\":\"System Activity\",\"class_uid\":1007,"
-            "\"class_name\":\"Process Activity\",\"type_uid\":100701,"
-            "\"type_name\":\"Process Activity: Launch\",\"severity_id\":1,"
-            "\"severity\":\"Informational\",\"time\":",
+    .tail = NC_TAIL("Process Activity", "Launch", 1, "System Activity", 1007, 100701),
+    .sev = NC_INFO,
     .type = "\"Process\"",
     .prog = prog_process_launch,
     .cat = NC_PROCESS,
