@@ -370,18 +370,22 @@ static bool is_alert_table(enum norm_table t)
     return t == NT_ALERT_INFO || t == NT_ALERT_EVIDENCE;
 }
 
-/* severity_id/severity from the Severity column (findings): 0 Unknown without one. */
+/* severity_id/severity from the Severity column, else AF.Severity (findings):
+ * 0 Unknown without one. */
 static void write_severity(struct norm *n, struct ocsf_w *w)
 {
     static const char *const cap[] = {"Unknown", "Informational", "Low",   "Medium",
                                       "High",    "Critical",      "Fatal"};
-    const struct json_field *f = norm_str(&n->rec, NCOL_SEVERITY);
+    enum norm_col c = NCOL_SEVERITY;
+    const struct json_field *f = norm_str(&n->rec, c);
+    if (!f && n->rec.af_split)
+        f = norm_str(&n->rec, c = NCOL_AF_SEVERITY);
     if (!f) {
         OCSF_LIT(w, ",\"severity_id\":0,\"severity\":\"Unknown\"");
         return;
     }
     int id = norm_enum_find(&norm_enums[NE_SEVERITY], f->val, f->val_len);
-    n->rec.used[NCOL_SEVERITY]++;
+    n->rec.used[c]++;
     OCSF_LIT(w, ",\"severity_id\":");
     if (id < 0 || id > 6) {
         OCSF_LIT(w, "99,\"severity\":");

@@ -11,6 +11,8 @@
  * integral, objects and arrays their text. Keys named in NORM_AF_KEYS get a
  * column id (first occurrence wins), so programs read them like properties and
  * consumption and rollback work unchanged.
+ * norm_af_rest() writes the members not consumed so far as one object (AlertEvidence
+ * evidences[0].data) and consumes AdditionalFields as a whole.
  * When a program consumed at least one AF key, unmapped.AdditionalFields is
  * rebuilt from the members that were not consumed (raw slices of the compact
  * text, in order); otherwise norm.c writes AdditionalFields as before.
@@ -33,7 +35,7 @@ static const char *skip_str(const char *s, const char *e)
     return NULL;
 }
 
-static const char *skip_val(const char *s, const char *e)
+const char *norm_json_skip(const char *s, const char *e)
 {
     if (s >= e)
         return NULL;
@@ -152,7 +154,7 @@ int norm_af_split(struct norm *n)
         if (!ke || ke >= e || *ke != ':')
             return 0;
         const char *v = ke + 1;
-        const char *ve = skip_val(v, e);
+        const char *ve = norm_json_skip(v, e);
         if (!ve || ve == v)
             return 0;
         struct json_field *m = &r->af[r->naf];
@@ -177,6 +179,41 @@ int norm_af_split(struct norm *n)
     return 0;
 }
 
+static void put_member(struct ocsf_w *w, const struct json_field *m)
+{
+    ocsf_ch(w, '"');
+    ocsf_raw(w, m->key, m->key_len);
+    ocsf_ch(w, '"');
+    ocsf_ch(w, ':');
+    if (m->type == JSON_STRING) {
+        ocsf_ch(w, '"');
+        ocsf_raw(w, m->val, m->val_len);
+        ocsf_ch(w, '"');
+    } else {
+        ocsf_raw(w, m->val, m->val_len);
+    }
+}
+
+bool norm_af_rest(struct norm *n, struct ocsf_w *w)
+{
+    struct norm_rec *r = &n->rec;
+    if (!r->af_split)
+        return false;
+    bool first = true;
+    for (uint32_t i = 0; i < r->naf; i++) {
+        if (r->afcol[i] && r->used[r->afcol[i]])
+            continue;
+        ocsf_ch(w, first ? '{' : ',');
+        first = false;
+        put_member(w, &r->af[i]);
+    }
+    if (first)
+        return false;
+    ocsf_ch(w, '}');
+    norm_use(n, NCOL_ADDITIONAL_FIELDS);
+    return true;
+}
+
 void norm_af_unmapped(struct norm *n, struct ocsf_w *w, bool *any)
 {
     struct norm_rec *r = &n->rec;
@@ -193,17 +230,7 @@ void norm_af_unmapped(struct norm *n, struct ocsf_w *w, bool *any)
         if (!first)
             ocsf_ch(w, ',');
         first = false;
-        ocsf_ch(w, '"');
-        ocsf_raw(w, m->key, m->key_len);
-        ocsf_ch(w, '"');
-        ocsf_ch(w, ':');
-        if (m->type == JSON_STRING) {
-            ocsf_ch(w, '"');
-            ocsf_raw(w, m->val, m->val_len);
-            ocsf_ch(w, '"');
-        } else {
-            ocsf_raw(w, m->val, m->val_len);
-        }
+        put_member(w, m);
     }
     if (first) {
         ocsf_cut(w, start);

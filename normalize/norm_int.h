@@ -148,7 +148,10 @@ enum norm_col_flag {
     X(CERT_SERIAL, "CertificateSerialNumber", 0)                                 \
     X(CERT_CREATION_TIME, "CertificateCreationTime", 0)                          \
     X(CERT_EXPIRATION_TIME, "CertificateExpirationTime", 0)                      \
-    X(CERT_COUNTERSIG_TIME, "CertificateCountersignatureTime", 0)
+    X(CERT_COUNTERSIG_TIME, "CertificateCountersignatureTime", 0)                \
+    X(ENTITY_TYPE, "EntityType", 0)                                              \
+    X(EVIDENCE_DIRECTION, "EvidenceDirection", 0)                                \
+    X(SUBNET_PREFIX, "SubnetPrefix", 0)
 
 /* Keys inside AdditionalFields that a program reads (schemas.md §3.6, §3.9-§3.12).
  * X(id, "key", NCF_AFKEY); they share the column id space, so rec.col[] and
@@ -189,7 +192,13 @@ enum norm_col_flag {
     X(AF_GROUP_SID, "GroupSid", NCF_AFKEY)                                       \
     X(AF_DESIRED_ACCESS, "DesiredAccess", NCF_AFKEY)                             \
     X(AF_BASE_ADDRESS, "BaseAddress", NCF_AFKEY)                                 \
-    X(AF_DNS_QUERY_STRING, "DnsQueryString", NCF_AFKEY)
+    X(AF_DNS_QUERY_STRING, "DnsQueryString", NCF_AFKEY)                          \
+    X(AF_PROCESS_ID, "ProcessId", NCF_AFKEY)                                     \
+    X(AF_SEVERITY, "Severity", NCF_AFKEY)                                        \
+    X(AF_SERVICE_START_TYPE, "ServiceStartType", NCF_AFKEY)                      \
+    X(AF_SERVICE_TYPE, "ServiceType", NCF_AFKEY)                                 \
+    X(AF_REGION_SIZE, "RegionSize", NCF_AFKEY)                                   \
+    X(AF_SIZE, "Size", NCF_AFKEY)
 
 #define NORM_COL_ENUM(id, name, fl) NCOL_##id,
 enum norm_col {
@@ -254,6 +263,20 @@ enum norm_rule {
     NR_STR_OR,       /* string col, else string alt; a key member only when from col */
     NR_SLASH,        /* string starting with '/' (url.path) */
     NR_NO_SLASH,     /* string not starting with '/' (url.url_string, CONNECT) */
+    NR_ENUM0,        /* NR_ENUM; 0 when the column is absent (device.type_id) */
+    NR_STR_OR_KEY,   /* NR_STR_OR, and a key member from alt too (alt not consumed) */
+    NR_ATTACKS,      /* AttackTechniques ("Name (T1234.001)" list) -> attacks[] (§3.10) */
+    NR_STR_ARR1,     /* non-empty string -> ["string"] */
+    NR_JSON_STRARR,  /* a (JSON-encoded) non-empty array of strings, as it is */
+    NR_AF_REST,      /* the AdditionalFields members not consumed so far, as an object */
+    NR_JOIN_PATH,    /* folder col + separator + name alt (AlertEvidence file.path) */
+    NR_MALWARE_CLASS, /* threat name prefix -> classification_ids[] (+ classifications) */
+    NR_FUNC_NAME,    /* ActionType minus a trailing "ApiCall" */
+    NR_SCRIPT_TYPE,  /* script type_id from the file name's extension */
+    NR_IS_FALSE,     /* writes lit when the column is boolean false */
+    NR_SVC_START,    /* service start type (0-4 or Boot/System/Auto/Demand/Disabled) */
+    NR_SVC_TYPE,     /* service type (1, 2, 16, 32, else 99) */
+    NR_IFACES,       /* IPAddresses + adapter columns -> network_interfaces[] (§3.15) */
 };
 
 /* String -> enum id tables for NR_ENUM (norm_enums.c). */
@@ -292,6 +315,7 @@ enum norm_node_flag {
     NN_REQ = 2, /* top-level object the class requires: missing => degrade (label req) */
     NN_ELSE = 8,  /* object skipped when the previous sibling object was kept */
     NN_NOUSE = 4, /* the column is not consumed (its raw value also stays in unmapped) */
+    NN_MUST = 16, /* the enclosing object is dropped when this field is not written */
 };
 
 struct norm_node {
@@ -332,6 +356,7 @@ struct norm_node {
 #define N_IS_TRUE(k, c, json, fl)                                                              \
     {NN_K(k), .op = NOP_FIELD, .col = NCOL_##c, .rule = NR_IS_TRUE, .lit = (json), .flags = (fl)}
 #define N_STOP                {.op = NOP_STOP}
+
 
 struct norm_class;
 
@@ -387,6 +412,22 @@ extern const struct norm_class norm_class_file_create, norm_class_file_update,
 extern const struct norm_class norm_class_regkey_create, norm_class_regkey_delete,
     norm_class_regkey_rename, norm_class_regkey_other, norm_class_regval_set,
     norm_class_regval_delete, norm_class_regval_other;
+extern const struct norm_class norm_class_alert_info, norm_class_alert_evidence;
+extern const struct norm_class norm_class_device_info, norm_class_device_network_info,
+    norm_class_file_cert_info;
+extern const struct norm_class norm_class_fw_in_blocked, norm_class_fw_out_blocked,
+    norm_class_ep_blocked, norm_class_ep_audited;
+extern const struct norm_class norm_class_av_detection, norm_class_av_blocked,
+    norm_class_av_failed, norm_class_av_report, norm_class_ps_command,
+    norm_class_script_content, norm_class_inject_thread, norm_class_inject_apc,
+    norm_class_inject_context, norm_class_api_open, norm_class_mem_alloc,
+    norm_class_mem_protect, norm_class_mem_read, norm_class_mem_write, norm_class_mem_map,
+    norm_class_api_invoke, norm_class_task_create, norm_class_task_update,
+    norm_class_task_delete, norm_class_task_enable, norm_class_task_disable,
+    norm_class_service_installed, norm_class_generic_actor, norm_class_wmi_binding,
+    norm_class_account_create, norm_class_account_delete, norm_class_account_other,
+    norm_class_account_password, norm_class_group_add_user, norm_class_group_remove_user,
+    norm_class_group_delete, norm_class_group_create, norm_class_dns_response;
 extern const struct norm_class norm_class_logon_ok, norm_class_logon_fail, norm_class_logon_unk,
     norm_class_logon_other;
 
@@ -462,6 +503,7 @@ struct norm_frame {
     uint16_t n;         /* members written */
     uint16_t keys;      /* key members written */
     bool last_kept;     /* the last child object/array closed was kept */
+    bool dead;          /* an NN_MUST field was not written: drop at close */
     const struct norm_node *node;
 };
 
@@ -509,6 +551,11 @@ static inline const struct json_field *norm_str(const struct norm_rec *r, enum n
 /* Split AdditionalFields into rec.af[] and index the keys sluice reads
  * (norm_af.c). Returns 0 or -ENOMEM. */
 int norm_af_split(struct norm *n) MUST_CHECK;
+/* Write {the AF members not consumed so far} and consume AdditionalFields;
+ * false (nothing written) when AF was not split or nothing is left. */
+bool norm_af_rest(struct norm *n, struct ocsf_w *w);
+/* Past the compact JSON value at s (a string, object, array or scalar), or NULL. */
+const char *norm_json_skip(const char *s, const char *e);
 /* Write "AdditionalFields":{the members no program consumed} (or nothing). */
 void norm_af_unmapped(struct norm *n, struct ocsf_w *w, bool *any);
 

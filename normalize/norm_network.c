@@ -9,7 +9,8 @@
  * in dst_endpoint, direction_id 0). The remote endpoint is the required one: a
  * row without a usable remote IP or port degrades to Generic (§0.2). HTTP picks
  * its activity from AF.method through the class's cases. The status and other
- * per-ActionType constants are the class's post text.
+ * per-ActionType constants are the class's post text. DeviceEvents firewall and
+ * network-protection rows use the same programs with the security_control profile.
  */
 #include "norm_blocks.h"
 
@@ -195,3 +196,22 @@ const struct norm_class norm_class_nids_sig = {
 const struct norm_class norm_class_nids_scan = {
     NIDS_TAIL, .prog = prog_scan_out, .prog_in = prog_scan_in, .dir_in = true,
 };
+
+/* DeviceEvents firewall / network protection rows: Netflow with security_control
+ * (schemas.md §2). Same programs as DeviceNetworkEvents (RemoteUrl -> url). */
+#define FW_POST(aid, aname, did, dname, st)                                                 \
+    ",\"action_id\":" #aid ",\"action\":\"" aname "\",\"disposition_id\":" #did               \
+    ",\"disposition\":\"" dname "\"" st
+#define FIREWALL(name, aid, aname, tuid, in, post_)                                          \
+    const struct norm_class name = {                                                        \
+        NF_TAIL(aid, aname, tuid), .activity = (aid) == 99 ? NULL : "\"" aname "\"",          \
+        .prog = prog_nf_out, .prog_in = prog_nf_in, .dir_in = in, .post = post_, .sc = true}
+
+FIREWALL(norm_class_fw_in_blocked, 5, "Refuse", 400105, true,
+         FW_POST(2, "Denied", 2, "Blocked", NC_ST_FAIL));
+FIREWALL(norm_class_fw_out_blocked, 5, "Refuse", 400105, false,
+         FW_POST(2, "Denied", 2, "Blocked", NC_ST_FAIL));
+FIREWALL(norm_class_ep_blocked, 5, "Refuse", 400105, false,
+         FW_POST(2, "Denied", 2, "Blocked", NC_ST_FAIL));
+FIREWALL(norm_class_ep_audited, 99, "Other", 400199, false,
+         FW_POST(1, "Allowed", 17, "Logged", NC_ST_UNK));
