@@ -7,6 +7,8 @@
 //   BM_norm_shim_records/<K>  json_body_begin + json_body_next over every record:
 //                             the shim's parse of a Defender message as norm uses it
 //   BM_norm_message/<K>       norm_message(): parse + map + OCSF NDJSON encode
+//   BM_norm_table/<T>         norm_message() on messages of one table only (one per
+//                             normalizer), and BM_norm_table_raw/<T> the raw parse of them
 //
 // K = records per Event Hub message (synth's --records-per-message; 10 is the
 // default and the e2e figure). One iteration handles one message; the benchmark
@@ -168,9 +170,8 @@ bool usable(benchmark::State &state, const corpus &c)
 }
 
 // ---------------------------------------------------------------------------
-void BM_norm_raw_ondemand(benchmark::State &state, uint32_t k)
+void raw_ondemand(benchmark::State &state, const corpus &c)
 {
-    const corpus &c = get_corpus(k);
     if (!usable(state, c))
         return;
     auto w = std::make_unique<od::walker>();
@@ -276,9 +277,8 @@ void BM_norm_shim_records(benchmark::State &state, uint32_t k)
     json_parser_destroy(p);
 }
 
-void BM_norm_message(benchmark::State &state, uint32_t k)
+void norm_corpus(benchmark::State &state, const corpus &c)
 {
-    const corpus &c = get_corpus(k);
     if (!usable(state, c))
         return;
     struct norm_cfg cfg;
@@ -325,6 +325,76 @@ void BM_norm_message(benchmark::State &state, uint32_t k)
     norm_destroy(n);
 }
 
+void BM_norm_raw_ondemand(benchmark::State &state, uint32_t k) { raw_ondemand(state, get_corpus(k)); }
+void BM_norm_message(benchmark::State &state, uint32_t k) { norm_corpus(state, get_corpus(k)); }
+
+// ---------------------------------------------------------------------------
+// Per normalizer: the K=10 synth corpus split by table ("AdvancedHunting-<T>" in each
+// record's raw text) and regrouped into bodies of 10 records of that table only, so
+// BM_norm_table/<T> measures one table's mapping and BM_norm_table_raw/<T> the raw
+// parse of exactly those bytes.
+const char *const k_tables[] = {
+    "DeviceProcessEvents", "DeviceNetworkEvents",   "DeviceFileEvents",
+    "DeviceRegistryEvents", "DeviceLogonEvents",    "DeviceImageLoadEvents",
+    "DeviceEvents",        "DeviceInfo",            "DeviceNetworkInfo",
+    "DeviceFileCertificateInfo", "AlertInfo",       "AlertEvidence",
+};
+const uint32_t k_ntables = sizeof(k_tables) / sizeof(k_tables[0]);
+
+const corpus &get_table_corpus(uint32_t t)
+{
+    static std::vector<std::unique_ptr<corpus>> cache;
+    if (cache.empty()) {
+        const corpus &src = get_corpus(10);
+        std::vector<std::vector<std::string>> recs(k_ntables);
+        struct json_parser *p = json_parser_create();
+        for (const msg &m : src.msgs) {
+            if (!p || json_body_begin(p, src.mem.data() + m.off, m.len) != 0)
+                continue;
+            struct json_record r;
+            int rc;
+            while ((rc = json_body_next(p, &r)) == 1) {
+                std::string raw(r.raw, r.raw_len);
+                size_t at = raw.find("AdvancedHunting-");
+                if (at == std::string::npos)
+                    continue;
+                size_t end = raw.find('"', at);
+                std::string name = raw.substr(at + 16, end - at - 16);
+                for (uint32_t i = 0; i < k_ntables; i++)
+                    if (name == k_tables[i])
+                        recs[i].push_back(raw);
+            }
+        }
+        if (p)
+            json_parser_destroy(p);
+        for (uint32_t i = 0; i < k_ntables; i++) {
+            auto c = std::make_unique<corpus>();
+            if (!src.error.empty())
+                c->error = src.error;
+            for (size_t j = 0; j < recs[i].size(); j += 10) {
+                std::string body = "{\"records\":[";
+                uint32_t n = 0;
+                for (size_t q = j; q < recs[i].size() && q < j + 10; q++, n++)
+                    body += (n ? "," : "") + recs[i][q];
+                body += "]}";
+                msg mm{c->mem.size(), body.size(), 0, n, static_cast<int64_t>(c->msgs.size()), 0};
+                c->mem.insert(c->mem.end(), body.begin(), body.end());
+                c->mem.insert(c->mem.end(), JSON_PAD, '\0');
+                c->msgs.push_back(mm);
+                c->bytes += body.size();
+                c->records += n;
+            }
+            if (c->msgs.empty() && c->error.empty())
+                c->error = std::string("no ") + k_tables[i] + " records in the corpus";
+            cache.push_back(std::move(c));
+        }
+    }
+    return *cache[t];
+}
+
+void BM_norm_table_raw(benchmark::State &state, uint32_t t) { raw_ondemand(state, get_table_corpus(t)); }
+void BM_norm_table(benchmark::State &state, uint32_t t) { norm_corpus(state, get_table_corpus(t)); }
+
 // ---------------------------------------------------------------------------
 // Forwards to the display reporter and remembers bytes/s per (op, arg) to print
 // the norm/raw ratios at the end. Aggregated runs count by their mean.
@@ -356,20 +426,41 @@ public:
         inner_->Finalize();
         if (mbps_.empty())
             return;
-        std::fprintf(stderr, "\nbm_norm summary, MB/s (10^6 bytes) of Defender JSON on one core:\n"
-                             "%-8s %12s %12s %12s %12s %9s %9s\n",
-                     "K", "raw_ondemand", "shim_walk", "shim_records", "norm_message",
-                     "raw/norm", "walk/norm");
+        std::fprintf(stderr, "\nbm_norm summary, MB/s (10^6 bytes) of Defender JSON on one core\n");
+        bool any_k = false;
+        for (auto &row : mbps_)
+            any_k |= !row.second.count("BM_norm_table") && !row.second.count("BM_norm_table_raw");
+        if (any_k)
+            std::fprintf(stderr, "%-8s %12s %12s %12s %12s %9s %9s\n", "K", "raw_ondemand",
+                         "shim_walk", "shim_records", "norm_message", "raw/norm", "walk/norm");
         for (auto &row : mbps_) {
             auto get = [&](const char *op) {
                 auto f = row.second.find(op);
                 return f == row.second.end() ? 0.0 : f->second;
             };
+            if (row.second.count("BM_norm_table") || row.second.count("BM_norm_table_raw"))
+                continue;
             const double raw = get("BM_norm_raw_ondemand"), walk = get("BM_norm_shim_walk");
             const double nm = get("BM_norm_message");
             std::fprintf(stderr, "%-8s %12.1f %12.1f %12.1f %12.1f %9.2f %9.2f\n", row.first.c_str(),
                          raw, walk, get("BM_norm_shim_records"), nm, nm > 0 ? raw / nm : 0.0,
                          nm > 0 ? walk / nm : 0.0);
+        }
+        bool head = false;
+        for (auto &row : mbps_) {
+            auto f = row.second.find("BM_norm_table"), r = row.second.find("BM_norm_table_raw");
+            if (f == row.second.end() && r == row.second.end())
+                continue;
+            if (!head) {
+                std::fprintf(stderr, "\nper normalizer (10 records of one table per message):\n"
+                                     "%-26s %12s %12s %9s\n", "table", "raw_ondemand", "norm",
+                             "raw/norm");
+                head = true;
+            }
+            const double raw = r == row.second.end() ? 0.0 : r->second;
+            const double nm = f == row.second.end() ? 0.0 : f->second;
+            std::fprintf(stderr, "%-26s %12.1f %12.1f %9.2f\n", row.first.c_str(), raw, nm,
+                         nm > 0 ? raw / nm : 0.0);
         }
         std::fprintf(stderr, "target (DESIGN.md §12): norm_message >= 500 MB/s and raw/norm <= 3\n");
     }
@@ -412,6 +503,14 @@ int main(int argc, char **argv)
             benchmark::RegisterBenchmark((std::string(o.name) + "/" + std::to_string(k)).c_str(),
                                          o.fn, k);
     }
+
+    if (!external)
+        for (uint32_t t = 0; t < k_ntables; t++) {
+            benchmark::RegisterBenchmark((std::string("BM_norm_table_raw/") + k_tables[t]).c_str(),
+                                         BM_norm_table_raw, t);
+            benchmark::RegisterBenchmark((std::string("BM_norm_table/") + k_tables[t]).c_str(),
+                                         BM_norm_table, t);
+        }
 
     std::unique_ptr<benchmark::BenchmarkReporter> inner;
     if (format == "json")
