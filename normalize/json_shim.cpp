@@ -353,12 +353,56 @@ static int read_string(od::value &v, struct rgn *rg, const char **out, size_t *o
     return 0;
 }
 
+/* A JSON number token by the grammar of RFC 8259 §6:
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. simdjson refuses numbers that
+ * are valid JSON but outside double range (1e400); those stay numbers (kept as
+ * their text: schemas.md §4 "JSON numbers beyond int64 -> unmapped, as text"). */
+static bool number_syntax(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0')
+        i++;
+    else if (s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
 static int check_scalar(od::value &v, od::json_type t)
 {
     switch (t) {
     case od::json_type::number: {
         double dv;
-        return v.get_double().get(dv) ? ERR_JSON : 0;
+        if (!v.get_double().get(dv))
+            return 0;
+        std::string_view tok = v.raw_json_token();
+        return number_syntax(tok.data(), static_cast<size_t>(trim_end(tok.data(), tok.data() +
+                                                              tok.size()) - tok.data()))
+                   ? 0
+                   : ERR_JSON;
     }
     case od::json_type::boolean: {
         bool b;
@@ -658,7 +702,7 @@ static int add_field(struct json_parser *p, struct rgn *rg, const char *k, size_
             f->flags |= JSON_F_INT;
         } else {
             double dv;
-            if (v.get_double().get(dv))
+            if (v.get_double().get(dv) && !number_syntax(f->val, vl))
                 rc = ERR_JSON;
         }
         break;
@@ -904,6 +948,16 @@ static int salvage_next(struct json_parser *p, struct json_record *r)
     r->index = p->index;
     r->rest = false;
     r->type = JSON_NULL;
+    if (s >= e && !p->started) {
+        /* "{"records":[" and nothing after it: the body ends before any element.
+         * Report the whole body, so the message becomes a dead letter instead of
+         * vanishing (found by the fuzz targets, F2). */
+        r->raw = p->buf;
+        r->raw_len = p->len;
+        r->rest = true;
+        p->mode = M_DONE;
+        return ERR_JSON;
+    }
     if (s >= e || *s == ']') {
         p->mode = M_DONE; /* a body cut right after an element loses no record */
         return 0;

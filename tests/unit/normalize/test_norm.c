@@ -403,6 +403,50 @@ TEST(dead_invalid_json_body)
     free(b.p);
 }
 
+/* Fuzzing finding F2: a body that ends right after "records":[ has no element at
+ * all; it must become one dead letter with the whole body, not vanish. */
+TEST(issue3_unterminated_empty_records_is_a_dead_letter)
+{
+    struct norm *n = mknorm(false);
+    const char *cases[] = {"{\"records\":[", "{\"records\":[  ", "{\"Tenant\":\"x\",\"records\": ["};
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct body b = mkbody(cases[i], strlen(cases[i]));
+        struct run r;
+        run_body(n, b, NULL, 0, &r);
+        CHECK_EQ_INT(r.rc, 1);
+        CHECK_EQ_U64(r.st.events, 0);
+        CHECK_EQ_U64(r.st.dead[ND_INVALID_JSON], 1);
+        CHECK(r.dead.len > 0 && strstr(r.dead.p, "records") != NULL);
+        run_fini(&r);
+        free(b.p);
+    }
+    norm_destroy(n);
+}
+
+/* Fuzzing finding F1: a number that is valid JSON but outside double range is
+ * kept as its text (in unmapped); the record is still normalized. */
+TEST(issue3_huge_number_stays_in_unmapped)
+{
+    struct norm *n = mknorm(false);
+    char rec[1024];
+    snprintf(rec, sizeof(rec), "%s", OK_REC);
+    char text[2048];
+    /* OK_REC ends with "}}": put the huge number as an extra property */
+    size_t l = strlen(rec);
+    REQUIRE(l > 2 && rec[l - 1] == '}' && rec[l - 2] == '}');
+    rec[l - 2] = '\0';
+    snprintf(text, sizeof(text), "{\"records\":[%s,\"HugeCount\":1e400}}]}", rec);
+    struct body b = mkbody(text, strlen(text));
+    struct run r;
+    run_body(n, b, NULL, 0, &r);
+    CHECK_EQ_INT(r.rc, 1);
+    CHECK_EQ_U64(r.st.events, 1);
+    CHECK(r.ev.len > 0 && strstr(r.ev.p, "\"HugeCount\":1e400") != NULL);
+    run_fini(&r);
+    free(b.p);
+    norm_destroy(n);
+}
+
 TEST(dead_truncated_body)
 {
     struct norm *n = mknorm(false);
