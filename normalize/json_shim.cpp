@@ -1117,8 +1117,20 @@ extern "C" int json_body_next(struct json_parser *p, struct json_record *r)
     if (p->mode != M_NORMAL)
         return 0;
     arena_rewind(&p->ar);
-    if (p->started)
+    if (p->started) {
+        /* On Demand does not check what lies between elements when it skips
+         * ahead: after the previous element only ',' or ']' may follow. Anything
+         * else means the body is not JSON from there on; re-read it element by
+         * element so the rest becomes a dead letter instead of vanishing
+         * (fuzzing finding F4). */
+        const char *e = p->buf + p->len;
+        const char *q = skip_ws(p->next_pos, e);
+        if (q >= e || (*q != ',' && *q != ']')) {
+            p->mode = M_SALVAGE;
+            return salvage_next(p, r);
+        }
         ++p->it;
+    }
     p->started = true;
     if (!(p->it != p->end)) {
         p->mode = M_DONE;
