@@ -717,10 +717,11 @@ static bool put_field(struct norm *n, struct ocsf_w *w, const struct norm_node *
         break;
     }
     case NR_BOOL:
+    case NR_NOT_BOOL: /* the same value rule, negated */
         if (!f || !get_bool(f, &b))
             return false;
         member(w, F, nd);
-        if (b)
+        if (b != (nd->rule == NR_NOT_BOOL))
             OCSF_LIT(w, "true");
         else
             OCSF_LIT(w, "false");
@@ -858,15 +859,6 @@ static bool put_field(struct norm *n, struct ocsf_w *w, const struct norm_node *
             }
         break;
     }
-    case NR_NOT_BOOL:
-        if (!f || !get_bool(f, &b))
-            return false;
-        member(w, F, nd);
-        if (b)
-            OCSF_LIT(w, "false");
-        else
-            OCSF_LIT(w, "true");
-        break;
     case NR_IS_TRUE:
         if (!f || !get_bool(f, &b) || !b)
             return false;
