@@ -22,13 +22,16 @@
  *            (stage 1 already validated their UTF-8 and rejected raw control
  *            characters); others are unescaped by simdjson, or by unescape() below
  *            when simdjson refuses a lone surrogate (-> U+FFFD).
+ *            On Demand checks the grammar of what it reads; the few spans it
+ *            skips unread are checked by gram_value() (see "strict grammar").
  *   SALVAGE  entered when the body is not well-formed (stage 1 error other than
  *            UTF-8, a root that does not close, or an error inside a record). A
  *            byte scanner (string- and nesting-aware) finds "records":[ and then
- *            each element's extent; every element is copied to a padded scratch
- *            area and parsed as its own document. An element whose extent is
- *            found but does not parse is reported alone (iteration goes on); one
- *            whose end cannot be found is reported with the rest of the body.
+ *            each element's extent; every element is checked by gram_value(),
+ *            copied to a padded scratch area and parsed as its own document. An
+ *            element that is not JSON is reported alone when a separator follows
+ *            it (iteration goes on), otherwise with the rest of the body; text
+ *            after records[] that is not JSON is reported too.
  *
  * Scratch memory is an arena of chunks (never moved, so views stay valid) that
  * is rewound at each json_body_next(). Nested objects and arrays are re-encoded
@@ -44,6 +47,12 @@
 #include <string.h>
 
 #include <new>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <simdjson.h>
 
@@ -150,6 +159,7 @@ struct json_parser {
     uint32_t index;             /* index of the next element */
     int mode;
     bool started;               /* NORMAL: it has been dereferenced once */
+    bool flagged;               /* SALVAGE: an element was reported as not JSON */
     struct json_field *f;       /* fields of the current record */
     uint32_t fcap;
     uint32_t nf;
@@ -319,6 +329,17 @@ struct rgn {
 /* The unescaped text of string value v: a view into the input when it has no
  * escape, else simdjson's unescaped copy, or ours when simdjson refuses a lone
  * surrogate. */
+/* Step past string value v without unescaping it. A string that is only looked
+ * at (raw_json_token) is left for the next ++ to skip, and simdjson's skip takes
+ * a string followed by ':' for a key: {"a":"b":"c"} would then read as an object
+ * (fuzzing finding F4). A consumed value is not skipped, so the separator after
+ * it is checked. */
+static inline int consume_string(od::value &v)
+{
+    od::raw_json_string rs;
+    return v.get_raw_json_string().get(rs) ? ERR_JSON : 0;
+}
+
 static int read_string(od::value &v, struct rgn *rg, const char **out, size_t *outlen,
                        bool *clean)
 {
@@ -329,7 +350,7 @@ static int read_string(od::value &v, struct rgn *rg, const char **out, size_t *o
         *out = s;
         *outlen = static_cast<size_t>(q - s);
         *clean = true; /* stage 1 rejected raw control characters */
-        return 0;
+        return consume_string(v);
     }
     *clean = false;
     std::string_view sv;
@@ -544,7 +565,7 @@ static int compact_one(od::value &v, od::json_type t, struct rgn *rg, struct cfr
             memcpy(rg->p, s, n);
             rg->p += n;
             *rg->p++ = '"';
-            return 0;
+            return consume_string(v);
         }
         size_t span = static_cast<size_t>(e - s);
         if (!room(rg, 2 * span + 2))
@@ -646,6 +667,245 @@ static int compact(od::value &v0, struct rgn *rg)
         }
     }
     return rc;
+}
+
+/* ---- strict grammar ------------------------------------------------------ */
+
+static const char *skip_ws(const char *s, const char *e)
+{
+    while (s < e && is_ws(*s))
+        s++;
+    return s;
+}
+
+
+/* On Demand checks what it is asked to read, and little of what it skips: a
+ * value passed over by ++ or by a key lookup is skipped by counting brackets.
+ * The shim reads every member of every record, so records are checked by On
+ * Demand itself (with consume_string()); the few places it skips are checked
+ * with gram_value() below: root members other than "records", a repeated
+ * "properties", records[] elements that are arrays, what follows records[],
+ * and, in SALVAGE mode, each element. UTF-8 is not checked here: stage 1 does
+ * that. */
+
+#define GRAMMAR_MAX_DEPTH 1024 /* deeper is refused here; compact() stops at JSON_MAX_DEPTH */
+
+/* First '"', '\\' or control byte (< 0x20) at or after s; may read up to 31
+ * bytes past e (JSON_PAD covers it). */
+static inline const char *scan_str(const char *s, const char *e)
+{
+#if defined(__AVX2__)
+    const __m256i q = _mm256_set1_epi8('"'), b = _mm256_set1_epi8('\\'),
+                  c = _mm256_set1_epi8(0x1f);
+    while (s < e) {
+        __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(s));
+        __m256i hit =
+            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(w, q), _mm256_cmpeq_epi8(w, b)),
+                            _mm256_cmpeq_epi8(_mm256_max_epu8(w, c), c));
+        unsigned m = static_cast<unsigned>(_mm256_movemask_epi8(hit));
+        if (m)
+            return s + __builtin_ctz(m);
+        s += 32;
+    }
+    return e;
+#elif defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), c = _mm_set1_epi8(0x1f);
+    while (s < e) {
+        __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, q), _mm_cmpeq_epi8(w, b)),
+                                   _mm_cmpeq_epi8(_mm_max_epu8(w, c), c));
+        unsigned m = static_cast<unsigned>(_mm_movemask_epi8(hit));
+        if (m)
+            return s + __builtin_ctz(m);
+        s += 16;
+    }
+    return e;
+#else
+    while (s < e && *s != '"' && *s != '\\' && static_cast<unsigned char>(*s) >= 0x20)
+        s++;
+    return s;
+#endif
+}
+
+/* Just past the string whose body starts at s (after the opening quote), or
+ * NULL: escapes must be one of RFC 8259 §7, control bytes must be escaped. */
+static inline const char *gram_string(const char *s, const char *e)
+{
+    for (;;) {
+        s = scan_str(s, e);
+        if (s >= e)
+            return NULL;
+        if (*s == '"')
+            return s + 1;
+        if (*s != '\\')
+            return NULL; /* a raw control byte */
+        if (e - s < 2)
+            return NULL;
+        switch (s[1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            s += 2;
+            break;
+        case 'u':
+            if (e - s < 6 || hexval(s[2]) < 0 || hexval(s[3]) < 0 || hexval(s[4]) < 0 ||
+                hexval(s[5]) < 0)
+                return NULL;
+            s += 6;
+            break;
+        default:
+            return NULL;
+        }
+    }
+}
+
+static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Just past the number starting at s, or NULL (number_syntax()'s grammar). */
+static const char *gram_number(const char *s, const char *e)
+{
+    if (s < e && *s == '-')
+        s++;
+    if (s >= e)
+        return NULL;
+    if (*s == '0') {
+        s++;
+    } else if (*s >= '1' && *s <= '9') {
+        while (s < e && is_digit(*s))
+            s++;
+    } else {
+        return NULL;
+    }
+    if (s < e && *s == '.') {
+        const char *d = ++s;
+        while (s < e && is_digit(*s))
+            s++;
+        if (s == d)
+            return NULL;
+    }
+    if (s < e && (*s == 'e' || *s == 'E')) {
+        s++;
+        if (s < e && (*s == '+' || *s == '-'))
+            s++;
+        const char *d = s;
+        while (s < e && is_digit(*s))
+            s++;
+        if (s == d)
+            return NULL;
+    }
+    return s;
+}
+
+static inline const char *gram_lit(const char *s, const char *e, const char *lit, size_t n)
+{
+    return static_cast<size_t>(e - s) >= n && memcmp(s, lit, n) == 0 ? s + n : NULL;
+}
+
+/* Just past the one JSON value starting at s (no leading whitespace), or NULL
+ * when [s, e) does not start with a valid value. Iterative: a byte per level. */
+static const char *gram_value(const char *s, const char *e)
+{
+    char stack[GRAMMAR_MAX_DEPTH]; /* the closer each open container expects */
+    size_t depth = 0;
+value:
+    if (s >= e)
+        return NULL;
+    switch (*s) {
+    case '{':
+        if (depth == GRAMMAR_MAX_DEPTH)
+            return NULL;
+        stack[depth++] = '}';
+        s = skip_ws(s + 1, e);
+        if (s < e && *s == '}') {
+            depth--;
+            s++;
+            goto after;
+        }
+        goto key;
+    case '[':
+        if (depth == GRAMMAR_MAX_DEPTH)
+            return NULL;
+        stack[depth++] = ']';
+        s = skip_ws(s + 1, e);
+        if (s < e && *s == ']') {
+            depth--;
+            s++;
+            goto after;
+        }
+        goto value;
+    case '"':
+        s = gram_string(s + 1, e);
+        break;
+    case 't':
+        s = gram_lit(s, e, "true", 4);
+        break;
+    case 'f':
+        s = gram_lit(s, e, "false", 5);
+        break;
+    case 'n':
+        s = gram_lit(s, e, "null", 4);
+        break;
+    default:
+        s = gram_number(s, e);
+        break;
+    }
+    if (!s)
+        return NULL;
+after:
+    if (depth == 0)
+        return s;
+    s = skip_ws(s, e);
+    if (s >= e)
+        return NULL;
+    if (*s == stack[depth - 1]) {
+        depth--;
+        s++;
+        goto after;
+    }
+    if (*s != ',')
+        return NULL;
+    s = skip_ws(s + 1, e);
+    if (stack[depth - 1] == ']')
+        goto value;
+key:
+    if (s >= e || *s != '"' || !(s = gram_string(s + 1, e)))
+        return NULL;
+    s = skip_ws(s, e);
+    if (s >= e || *s != ':')
+        return NULL;
+    s = skip_ws(s + 1, e);
+    goto value;
+}
+
+/* [s, e) is exactly one JSON value with optional whitespace around it. */
+static bool gram_ok(const char *s, const char *e)
+{
+    s = gram_value(skip_ws(s, e), e);
+    return s && skip_ws(s, e) == e;
+}
+
+/* The value of an object member at s is JSON and is followed by ',' or '}'. */
+static bool gram_member(const char *s, const char *e)
+{
+    s = gram_value(s, e);
+    if (!s)
+        return false;
+    s = skip_ws(s, e);
+    return s < e && (*s == ',' || *s == '}');
+}
+
+/* What follows "records":[...] in a body: more members, then '}' and the end. */
+static bool envelope_tail_ok(const char *s, const char *e)
+{
+    for (s = skip_ws(s, e); s < e && *s == ','; s = skip_ws(s, e)) {
+        s = skip_ws(s + 1, e);
+        if (s >= e || *s != '"' || !(s = gram_string(s + 1, e)))
+            return false;
+        s = skip_ws(s, e);
+        if (s >= e || *s != ':')
+            return false;
+        if (!(s = gram_value(skip_ws(s + 1, e), e)))
+            return false;
+    }
+    return s < e && *s == '}' && skip_ws(s + 1, e) == e;
 }
 
 /* ---- records -------------------------------------------------------------- */
@@ -766,8 +1026,11 @@ static int read_record(struct json_parser *p, od::object &o, struct rgn *rg)
         if (rc)
             return rc;
         if (key_is(k, kl, "properties", 10)) {
-            if (props)
-                continue; /* a repeated "properties": the first one wins */
+            if (props) { /* a repeated "properties": the first one wins */
+                if (!gram_member(fl.value().raw_json_token().data(), rg->ie))
+                    return ERR_JSON; /* skipped by On Demand: check it here */
+                continue;
+            }
             props = true;
             od::json_type t;
             if (fl.value().type().get(t))
@@ -833,7 +1096,7 @@ static int read_element(struct json_parser *p, od::value &v, const char *start, 
             return ERR_JSON;
         *end = trim_end(start, raw.data() + raw.size());
         r->type = JSON_ARRAY;
-        return 0;
+        return gram_ok(start, *end) ? 0 : ERR_JSON; /* raw_json() skips, unchecked */
     }
     default: {
         std::string_view tok = v.raw_json_token();
@@ -856,13 +1119,6 @@ static int read_element(struct json_parser *p, od::value &v, const char *start, 
 }
 
 /* ---- salvage: a byte scanner for bodies that are not well-formed ---------- */
-
-static const char *skip_ws(const char *s, const char *e)
-{
-    while (s < e && is_ws(*s))
-        s++;
-    return s;
-}
 
 /* Just past the JSON value starting at s (strings and nesting honoured; brackets
  * are not matched by kind), or NULL when it does not end before e. */
@@ -926,10 +1182,11 @@ static int salvage_begin(struct json_parser *p)
                 return ERR_JSON;
             p->next_pos = s + 1;
             p->started = false;
+            p->flagged = false;
             p->mode = M_SALVAGE;
             return 0;
         }
-        s = skip_value(s, e);
+        s = gram_value(s, e);
         if (!s)
             return ERR_JSON;
         s = skip_ws(s, e);
@@ -958,10 +1215,16 @@ static int salvage_next(struct json_parser *p, struct json_record *r)
         p->mode = M_DONE;
         return ERR_JSON;
     }
-    if (s >= e || *s == ']') {
-        p->mode = M_DONE; /* a body cut right after an element loses no record */
+    if (s < e && *s == ']' && envelope_tail_ok(s + 1, e)) {
+        p->mode = M_DONE;
         return 0;
     }
+    if (s >= e && p->flagged) {
+        p->mode = M_DONE; /* the element that ate the end is already reported */
+        return 0;
+    }
+    if (s >= e || *s == ']')
+        goto rest; /* cut after an element, or bad text after records[]: say so */
     if (p->started) {
         if (*s != ',')
             goto rest;
@@ -974,6 +1237,15 @@ static int salvage_next(struct json_parser *p, struct json_record *r)
         const char *ve = skip_value(s, e);
         if (!ve)
             goto rest;
+        bool json = gram_ok(s, ve);
+        if (!json) {
+            /* Broken quoting shifts every later string boundary, so the extent
+             * found above is a guess: unless a separator follows it, report the
+             * element together with the rest, as one dead letter (finding F3). */
+            const char *q = skip_ws(ve, e);
+            if (q >= e || (*q != ',' && *q != ']'))
+                goto rest;
+        }
         size_t n = static_cast<size_t>(ve - s);
         /* copy (padded) + region for unescaped/compact text */
         size_t need = n + JSON_PAD + 2 * n + 64;
@@ -987,8 +1259,9 @@ static int salvage_next(struct json_parser *p, struct json_record *r)
         r->raw_len = n;
         p->next_pos = ve;
         p->index++;
-        error_code err = p->body.iterate(tip, n, n + JSON_PAD).get(p->doc);
-        int rc = map_err(err);
+        int rc = ERR_JSON;
+        if (json)
+            rc = map_err(p->body.iterate(tip, n, n + JSON_PAD).get(p->doc));
         if (rc == -ENOMEM)
             return rc;
         od::value v;
@@ -1015,6 +1288,7 @@ static int salvage_next(struct json_parser *p, struct json_record *r)
         arena_commit(&p->ar, static_cast<size_t>(rg.p - tip));
         if (rc) {
             r->nfields = 0;
+            p->flagged = true;
             return ERR_JSON;
         }
         r->fields = p->f;
@@ -1031,15 +1305,11 @@ rest:
 
 /* ---- API ------------------------------------------------------------------ */
 
-/* Not a records envelope: tell valid JSON (ERR_NOT_RECORDS) from invalid. */
+/* Not a records envelope: JSON (ERR_NOT_RECORDS) or not (ERR_JSON). */
 static int not_records(struct json_parser *p)
 {
-    uint64_t n;
-    int rc = json_shim_walk(p, p->buf, p->len, &n);
     p->mode = M_DONE;
-    if (rc == -ENOMEM)
-        return rc;
-    return rc ? ERR_JSON : ERR_NOT_RECORDS;
+    return gram_ok(p->buf, p->buf + p->len) ? ERR_NOT_RECORDS : ERR_JSON;
 }
 
 static int salvage_or_fail(struct json_parser *p)
@@ -1057,6 +1327,7 @@ extern "C" int json_body_begin(struct json_parser *p, const char *buf, size_t le
     p->index = 0;
     p->nf = 0;
     p->started = false;
+    p->flagged = false;
     p->mode = M_DONE;
     arena_rewind(&p->ar);
     error_code err = p->body.iterate(buf, len, len + JSON_PAD).get(p->doc);
@@ -1085,13 +1356,17 @@ extern "C" int json_body_begin(struct json_parser *p, const char *buf, size_t le
         const char *k;
         size_t kl;
         const char *s = fl.key().raw();
-        const char *q = str_end(s, rg.ie);
+        const char *q = gram_string(s, rg.ie);
         if (!q)
             return salvage_or_fail(p);
         k = s;
-        kl = static_cast<size_t>(q - s);
-        if (!key_is(k, kl, "records", 7))
+        kl = static_cast<size_t>(q - 1 - s);
+        if (!key_is(k, kl, "records", 7)) {
+            /* skipped by On Demand: check it here */
+            if (!gram_member(fl.value().raw_json_token().data(), rg.ie))
+                return salvage_or_fail(p);
             continue;
+        }
         od::json_type vt;
         if (fl.value().type().get(vt))
             return salvage_or_fail(p);
@@ -1133,8 +1408,20 @@ extern "C" int json_body_next(struct json_parser *p, struct json_record *r)
     }
     p->started = true;
     if (!(p->it != p->end)) {
+        /* On Demand never looks past records[]: what follows must be JSON too */
+        const char *e = p->buf + p->len;
+        const char *q = skip_ws(p->next_pos, e);
         p->mode = M_DONE;
-        return 0;
+        if (q < e && *q == ']' && envelope_tail_ok(q + 1, e))
+            return 0;
+        r->fields = p->f;
+        r->nfields = 0;
+        r->index = p->index;
+        r->type = JSON_NULL;
+        r->raw = q;
+        r->raw_len = static_cast<size_t>(e - q);
+        r->rest = true;
+        return ERR_JSON;
     }
     od::value v;
     int rc = ERR_JSON;

@@ -219,6 +219,25 @@ out:
     return ok;
 }
 
+/* Deepest container nesting of JSON text s[0..n) (strings skipped). */
+static inline size_t fuzz_json_depth(const char *s, size_t n)
+{
+    size_t d = 0, max = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+        } else if (s[i] == '{' || s[i] == '[') {
+            if (++d > max)
+                max = d;
+        } else if ((s[i] == '}' || s[i] == ']') && d > 0) {
+            d--;
+        }
+    }
+    return max;
+}
+
 /* Give back the scratch memory of p's json_parse_text() results: it lives until
  * the next json_body_begin() (json_shim.h), so a parser used only for
  * json_parse_text() must be rewound by one, or it grows with every call. */
@@ -304,6 +323,15 @@ static inline struct fuzz_norm_out fuzz_norm_checked(struct norm *n, const struc
     FUZZ_CHECK(st->records == st->events + fuzz_dead_total(st),
                "records %llu != events %llu + dead %llu", (unsigned long long)st->records,
                (unsigned long long)st->events, (unsigned long long)fuzz_dead_total(st));
+    /* Text that is not JSON is said to be so (finding F4: On Demand alone let
+     * some through as events); JSON of ordinary depth is never called invalid. */
+    uint64_t invalid = st->dead[ND_INVALID_JSON] - before.dead[ND_INVALID_JSON];
+    if (!fuzz_json_strict(m->body, m->len))
+        FUZZ_CHECK(invalid > 0, "a body that is not JSON gave no invalid_json dead letter: %.200s",
+                   m->body);
+    else if (fuzz_json_depth(m->body, m->len) <= 32)
+        FUZZ_CHECK(invalid == 0, "a JSON body gave %llu invalid_json dead letters: %.200s",
+                   (unsigned long long)invalid, m->body);
     return o;
 }
 

@@ -652,11 +652,10 @@ static void case_bytes(void)
             splice(&out, r, mid, mid, z, strlen(z));
             run_one(what, out.p, out.len, valid ? ONE_EVENT : ONE_LINE);
             run_between(what, out.p, out.len, good, valid ? ONE_EVENT : ONE_LINE);
-            /* finding 3: a backslash before the closing quote: two dead letters */
-            known = strcmp(z, "\\") == 0 ? "F3 one record, two dead letters" : NULL;
+            /* right before the closing quote (a lone backslash there was finding
+             * F3: one record, two dead letters) */
             splice(&out, r, to, to, z, strlen(z));
             run_one(what, out.p, out.len, valid ? ONE_EVENT : ONE_LINE);
-            known = NULL;
         }
         /* NUL bytes: inside a string, between members, after the body */
         splice(&out, r, mid, mid, "\0", 1);

@@ -72,6 +72,11 @@ def main():
     if v.returncode != 0:
         print(v.stdout.decode(errors="replace")[-3000:])
         bad += 1
+    strict = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ocsf_strict.py")
+    v = subprocess.run([sys.executable, strict] + goldens, capture_output=True)
+    if v.returncode != 0:
+        print(v.stdout.decode(errors="replace")[-3000:])
+        bad += 1
     print(f"{len(files)} sample files, {len(seen & set(CATEGORIES))} categories, "
           f"{'FAIL' if bad else 'ok'}")
     return 1 if bad else 0

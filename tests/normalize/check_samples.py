@@ -3,7 +3,8 @@
 
 Runs norm_dump over ../shared/samples/elastic/*.log (file ids), then checks:
   * one event per non-blank sample line, and no dead letters;
-  * every event passes `ocsf_validate.py --strict` (reference/schemas.md §5);
+  * every event passes `ocsf_validate.py --strict` (reference/schemas.md §5) and
+    the stricter checks of ocsf_strict.py (unique metadata.uid included);
   * the same with --keep-original (raw_data), and determinism (two runs, same bytes).
 Usage: check_samples.py NORM_DUMP SHARED_DIR OUT_DIR
 """
@@ -21,6 +22,7 @@ def main():
         with open(f, "rb") as fh:
             lines += sum(1 for l in fh.read().split(b"\n") if l.strip())
     validator = os.path.join(shared, "reference", "tools", "ocsf_validate.py")
+    strict = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ocsf_strict.py")
     bad = 0
     outputs = []
     for extra in ([], ["--keep-original"], []):
@@ -40,6 +42,11 @@ def main():
         sys.stdout.write(v.stdout.decode(errors="replace")[-4000:])
         if v.returncode != 0:
             print(f"{tag}: validator failed")
+            bad += 1
+        v = subprocess.run([sys.executable, strict, "--unique-uids", path], capture_output=True)
+        sys.stdout.write(v.stdout.decode(errors="replace")[-4000:])
+        if v.returncode != 0:
+            print(f"{tag}: ocsf_strict.py failed")
             bad += 1
         outputs.append(r.stdout)
     if outputs[0] != outputs[2]:

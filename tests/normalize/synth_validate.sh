@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # synth_validate.sh - 100,000 synthetic events (sluice-replay synth, every table and
 # ActionType mix with drift) through `sluice run --until-caught-up`; every output
-# event must pass ocsf_validate.py --strict (two chunks in parallel) and no record
-# may become a dead letter.  usage: synth_validate.sh BUILD_DIR SHARED_DIR [EVENTS]
+# event must pass ocsf_validate.py --strict (two chunks in parallel) and
+# ocsf_strict.py (unique ids included), and no record may become a dead letter.
+#   usage: synth_validate.sh BUILD_DIR SHARED_DIR [EVENTS]
 set -euo pipefail
 B=$1; S=$2; N=${3:-100000}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -20,4 +21,5 @@ PY
 [ "$(wc -l < "$T/ev.ndjson")" = "$N" ] || { echo "FAIL: event count"; exit 1; }
 split -n l/2 -d "$T/ev.ndjson" "$T/chunk."
 ls "$T"/chunk.* | xargs -P2 -n1 python3 "$S/reference/tools/ocsf_validate.py" --strict | tail -2
+python3 "$(dirname "$0")/ocsf_strict.py" --unique-uids "$T/ev.ndjson"
 echo "ok: $N synthetic events valid, 0 dead letters"
