@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cpu.h"
+#include "sink.h"
 #include "spool.h"
 
 struct run_cfg {
@@ -22,6 +23,8 @@ struct run_cfg {
     int64_t checkpoint_ms;
     uint32_t batch_bytes;        /* bytes per batch (power of two) */
     uint32_t rx_batches;         /* batches per partition pool */
+    uint64_t inflight_bytes;     /* per partition: most bytes read beyond the last persisted
+                                    checkpoint (bounds duplicates after a crash); 0: no bound */
     uint64_t segment_bytes;
     int64_t segment_ms;
     uint32_t queue_depth;        /* io_uring entries per shard */
@@ -30,6 +33,18 @@ struct run_cfg {
     int log_level;
     char stats_json[PATH_MAX];   /* "" or a file to write the run summary to as JSON */
     int64_t progress_ms;         /* progress line interval; 0: off */
+    /* forwarders (engine/fwd.c) */
+    struct sink_spec sinks[SINK_MAX]; /* --sink, in the order given */
+    uint32_t nsinks;
+    uint64_t sink_batch_bytes;   /* http/stdout: most NDJSON bytes per batch */
+    uint32_t sink_batch_events;  /* ... and most events */
+    bool sink_gzip;
+    int64_t sink_timeout_ms;     /* http: whole request */
+    int64_t sink_backoff_max_ms; /* retry delay cap */
+    uint32_t sink_max_attempts;  /* failures in a row before failed/; 0: never */
+    int64_t sink_drain_ms;       /* --until-caught-up: time left to forwarders at the end */
+    uint64_t retain_bytes;       /* keep delivered segments while the spool is under this; 0: off */
+    int64_t retain_hours;        /* keep delivered segments this long; 0: off */
 };
 
 #endif

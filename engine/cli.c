@@ -231,6 +231,17 @@ static int set_rx_batches(struct run_cfg *c, const char *v, char *why, size_t n)
     return 0;
 }
 
+static int set_inflight(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (cli_parse_bytes(v, &x) || (x && (x < (1u << 20) || x > (1ull << 40)))) {
+        snprintf(why, n, "\"%s\" is not 0 or a size from 1M to 1T (e.g. 64M)", v);
+        return -EINVAL;
+    }
+    c->inflight_bytes = x;
+    return 0;
+}
+
 static int set_segment_bytes(struct run_cfg *c, const char *v, char *why, size_t n)
 {
     uint64_t x;
@@ -284,6 +295,140 @@ static int set_stats_json(struct run_cfg *c, const char *v, char *why, size_t n)
     return 0;
 }
 
+/* A duration with its unit: "500ms", "30s", "5m", "1h". */
+static int parse_duration_ms(const char *s, int64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno || e == s)
+        return -EINVAL;
+    unsigned long long mul;
+    if (strcmp(e, "ms") == 0)
+        mul = 1;
+    else if (strcmp(e, "s") == 0)
+        mul = 1000;
+    else if (strcmp(e, "m") == 0)
+        mul = 60000;
+    else if (strcmp(e, "h") == 0)
+        mul = 3600000;
+    else
+        return -EINVAL;
+    if (v > (unsigned long long)INT64_MAX / mul)
+        return -ERANGE;
+    *out = (int64_t)(v * mul);
+    return 0;
+}
+
+static int set_duration(int64_t *dst, const char *v, int64_t lo_ms, const char *lo,
+                        const char *hi, char *why, size_t n)
+{
+    int64_t ms;
+    if (parse_duration_ms(v, &ms) || ms < lo_ms || ms > 3600000) {
+        snprintf(why, n, "\"%s\" is not a duration from %s to %s with its unit (ms, s, m or h; "
+                 "e.g. 30s)", v, lo, hi);
+        return -EINVAL;
+    }
+    *dst = ms;
+    return 0;
+}
+
+static int set_sink(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (c->nsinks >= SINK_MAX) {
+        snprintf(why, n, "at most %d sinks", SINK_MAX);
+        return -EINVAL;
+    }
+    struct sink_spec *sp = &c->sinks[c->nsinks];
+    int rc = sink_spec_parse(v, sp, why, n);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < c->nsinks; i++)
+        if (strcmp(c->sinks[i].id, sp->id) == 0) {
+            snprintf(why, n, "\"%.200s\" is given twice", sp->shown);
+            return -EINVAL;
+        }
+    c->nsinks++;
+    return 0;
+}
+
+static int set_sink_batch_bytes(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (cli_parse_bytes(v, &x) || x < 1024 || x > (1ull << 30)) {
+        snprintf(why, n, "\"%s\" is not a size from 1K to 1G (e.g. 4M)", v);
+        return -EINVAL;
+    }
+    c->sink_batch_bytes = x;
+    return 0;
+}
+
+static int set_sink_batch_events(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, 1, 10000000, &x)) {
+        snprintf(why, n, "\"%s\" is not a whole number from 1 to 10000000", v);
+        return -EINVAL;
+    }
+    c->sink_batch_events = (uint32_t)x;
+    return 0;
+}
+
+static int set_sink_gzip(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_switch(&c->sink_gzip, v, why, n);
+}
+
+static int set_sink_timeout(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_duration(&c->sink_timeout_ms, v, 100, "100ms", "1h", why, n);
+}
+
+static int set_sink_backoff_max(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_duration(&c->sink_backoff_max_ms, v, 100, "100ms", "1h", why, n);
+}
+
+static int set_sink_drain(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_duration(&c->sink_drain_ms, v, 0, "0s", "1h", why, n);
+}
+
+static int set_sink_max_attempts(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, 0, 1000000, &x)) {
+        snprintf(why, n, "\"%s\" is not a whole number from 0 to 1000000", v);
+        return -EINVAL;
+    }
+    c->sink_max_attempts = (uint32_t)x;
+    return 0;
+}
+
+static int set_retain_bytes(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (cli_parse_bytes(v, &x) || (x && x < (1u << 20))) {
+        snprintf(why, n, "\"%s\" is not 0 or a size of at least 1M (e.g. 50G)", v);
+        return -EINVAL;
+    }
+    c->retain_bytes = x;
+    return 0;
+}
+
+static int set_retain_hours(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, 0, 876000, &x)) {
+        snprintf(why, n, "\"%s\" is not a whole number of hours from 0 to 876000", v);
+        return -EINVAL;
+    }
+    c->retain_hours = (int64_t)x;
+    return 0;
+}
+
 static const struct flag run_flags[] = {
     {"source", "replay:CAPTURE", NULL,
      "Where events come from. replay:CAPTURE reads a capture file made by sluice-replay "
@@ -309,6 +454,11 @@ static const struct flag run_flags[] = {
      "the largest message (Event Hubs: 1 MB). Power of two, 64K..256M.", set_batch_bytes},
     {"rx-batches", "N", "8", "Batches per partition: the most a partition can have in flight "
      "between rx and shard. Memory: partitions x N x --batch-bytes.", set_rx_batches},
+    {"inflight-bytes", "BYTES", "64M", "Per partition, the most bytes read beyond the last "
+     "persisted checkpoint; reading waits (and a checkpoint is persisted at once) when a "
+     "partition reaches it. After a crash sluice resumes at the checkpoint, so this bounds the "
+     "events written twice: at most this much, plus one batch, per partition (0: no bound).",
+     set_inflight},
     {"segment-bytes", "BYTES", "256M", "Seal a spool segment at this size (1M..64G).",
      set_segment_bytes},
     {"segment-ms", "MS", "300000", "Seal a spool segment once it is this old (0: only by size).",
@@ -323,6 +473,46 @@ static const struct flag run_flags[] = {
     {"stats-json", "FILE", NULL, "Also write the end-of-run summary as JSON to FILE.",
      set_stats_json},
     {"progress-ms", "MS", "10000", "Log a progress line this often (0: never).", set_progress_ms},
+    {"sink", "stdout|dir:PATH|http:URL", NULL, "Forward sealed segments, per shard in order, "
+     "at least once; give it up to 8 times (each sink gets everything). stdout: the events as "
+     "NDJSON (the run summary then goes to stderr). dir:PATH: each segment copied to "
+     "PATH/<shard>/<segno>.seg (temp name, fsync, rename), still LZ4-framed. http:URL (or a "
+     "bare http:// or https:// URL): POSTs of NDJSON (Content-Type application/x-ndjson, "
+     "header X-Sluice-Batch: shard= segno= line= lines=); only a 2xx counts; TLS is always "
+     "verified; an Authorization header comes from $SLUICE_SINK_AUTHORIZATION if set; "
+     "user:pass@ in the URL is never logged. DIR/<shard>/delivered.<sink-id> (the kind and a "
+     "hash of the value) records what a sink has, so a restart resends at most the batch in "
+     "flight. Dead letters are copied to "
+     "DIR/dead-letters/<shard>-<segno>.ndjson before a segment is deleted. Without --sink "
+     "nothing is deleted.", set_sink},
+    {"sink-batch-bytes", "BYTES", "4M", "http and stdout: most NDJSON bytes per batch, before "
+     "gzip; a longer event goes alone (1K..1G).", set_sink_batch_bytes},
+    {"sink-batch-events", "N", "10000", "http and stdout: most events per batch "
+     "(1..10000000).", set_sink_batch_events},
+    {"sink-gzip", NULL, "false", "http: gzip each batch (Content-Encoding: gzip).",
+     set_sink_gzip},
+    {"sink-timeout", "DURATION", "30s", "http: limit for one request, connecting included; "
+     "one that takes longer fails and is retried (100ms..1h; DURATION is a number with ms, s, "
+     "m or h).", set_sink_timeout},
+    {"sink-backoff-max", "DURATION", "30s", "Longest wait before retrying a failed delivery: "
+     "retry n waits a random time from 0 to min(this, 100ms x 2^(n-1)) (full jitter; "
+     "100ms..1h).", set_sink_backoff_max},
+    {"sink-max-attempts", "N", "10", "Failures in a row after which a sink gives up on a "
+     "segment: it is hard-linked to DIR/failed/<shard>-<segno>.seg with a .error file (sink, "
+     "time, attempts, last error), never deleted from there, and the sink moves on. A damaged "
+     "segment is given up at once. 0: retry forever.", set_sink_max_attempts},
+    {"sink-drain-timeout", "DURATION", "30s", "With --until-caught-up: how long the sinks may "
+     "go on delivering once the spool is complete before sluice exits (0s..1h); what is left "
+     "goes out with the next run. On SIGINT/SIGTERM sinks stop after their current batch.",
+     set_sink_drain},
+    {"retain-bytes", "BYTES", "0", "Keep delivered segments while the spool stays under this "
+     "size; above it, the oldest delivered ones are deleted first (0: no size rule). A "
+     "segment is delivered once every --sink has it (or gave up on it into DIR/failed/); "
+     "undelivered segments are never deleted, whatever the size.", set_retain_bytes},
+    {"retain-hours", "H", "0", "Delete delivered segments older than H hours (0: no age rule). "
+     "With neither --retain-bytes nor --retain-hours a segment is deleted as soon as every "
+     "sink has it. The newest sealed segment of a shard is emptied rather than removed: its "
+     "name keeps the spool's numbering going.", set_retain_hours},
 };
 
 static const struct flag *find_flag(const char *name, size_t len)
@@ -399,15 +589,27 @@ void cli_print_config(const struct run_cfg *c, FILE *out)
     fprintf(out, "source = %s\nspool-dir = %s\nshards = %u%s\ncpus = %s\nuntil-caught-up = %s\n",
             c->source, c->spool_dir, c->shards ? c->shards : c->cpus.n,
             c->shards ? "" : " (auto)", cpus, c->until_caught_up ? "true" : "false");
-    fprintf(out, "fsync = %s\ncheckpoint-ms = %lld\nbatch-bytes = %u\nrx-batches = %u\n",
+    fprintf(out, "fsync = %s\ncheckpoint-ms = %lld\nbatch-bytes = %u\nrx-batches = %u\n"
+                 "inflight-bytes = %llu\n",
             fsync_text(c, tmp, sizeof(tmp)), (long long)c->checkpoint_ms, c->batch_bytes,
-            c->rx_batches);
+            c->rx_batches, (unsigned long long)c->inflight_bytes);
     fprintf(out, "segment-bytes = %llu\nsegment-ms = %lld\nqueue-depth = %u\n",
             (unsigned long long)c->segment_bytes, (long long)c->segment_ms, c->queue_depth);
     fprintf(out, "consumer-group = %s\nkeep-original = %s\nlog-level = %d\nstats-json = %s\n"
                  "progress-ms = %lld\n",
             c->consumer_group, c->keep_original ? "true" : "false", c->log_level,
             c->stats_json[0] ? c->stats_json : "(none)", (long long)c->progress_ms);
+    for (uint32_t i = 0; i < c->nsinks; i++)
+        fprintf(out, "sink = %s (id %s)\n", c->sinks[i].shown, c->sinks[i].id);
+    if (!c->nsinks)
+        fprintf(out, "sink = (none)\n");
+    fprintf(out, "sink-batch-bytes = %llu\nsink-batch-events = %u\nsink-gzip = %s\n"
+                 "sink-timeout = %lldms\nsink-backoff-max = %lldms\nsink-max-attempts = %u\n"
+                 "sink-drain-timeout = %lldms\nretain-bytes = %llu\nretain-hours = %lld\n",
+            (unsigned long long)c->sink_batch_bytes, c->sink_batch_events,
+            c->sink_gzip ? "true" : "false", (long long)c->sink_timeout_ms,
+            (long long)c->sink_backoff_max_ms, c->sink_max_attempts, (long long)c->sink_drain_ms,
+            (unsigned long long)c->retain_bytes, (long long)c->retain_hours);
 }
 
 int cli_parse_run(int argc, char **argv, struct run_cfg *cfg, FILE *out, FILE *err)

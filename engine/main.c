@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "failpoint.h"
 #include "inspect.h"
 #include "run.h"
 
@@ -32,8 +33,15 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
+    if (strcmp(cmd, "run") == 0) {
+        /* test-only fail points (failpoint.h): armed before any thread exists */
+        if (failpoint_init() != 0) {
+            fprintf(stderr, "sluice: SLUICE_FAILPOINTS is invalid (see the line above); it is "
+                            "for tests only: fix it or unset it\n");
+            return 2;
+        }
         return run_main(argc - 2, argv + 2);
+    }
     if (strcmp(cmd, "spool") == 0)
         return inspect_spool_main(argc - 2, argv + 2);
     if (strcmp(cmd, "checkpoint") == 0)

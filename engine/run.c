@@ -14,7 +14,11 @@
  *   2. when every rx is finished: shard.stop (release) -> shards drain their
  *      rings, spool_close() makes every write durable, trackers advance;
  *   3. join shards, then rx threads (each exits once its batches are home);
- *   4. final checkpoint, summary.
+ *   4. final checkpoint;
+ *   5. forwarders (--sink, started with the workers, fwd.h): every segment is
+ *      sealed now; caught up, they may deliver for up to --sink-drain-timeout,
+ *      else (or on a signal meanwhile) they stop after their current batch;
+ *   6. summary.
  * A second signal exits at once (_exit): what is on disk and in the last
  * checkpoint file is consistent, because the checkpoint never runs ahead of
  * durable data.
@@ -42,9 +46,11 @@
 #include "cli.h"
 #include "clock.h"
 #include "err.h"
+#include "fwd.h"
 #include "log.h"
 #include "mem.h"
 #include "norm.h"
+#include "recov.h"
 #include "rx.h"
 #include "shard.h"
 #include "tracker.h"
@@ -99,6 +105,7 @@ struct run {
     struct capture cap;
     char ckpt_path[PATH_MAX];
     struct ckpt_file ckpt;      /* what was loaded; updated and saved by control */
+    struct spool_recover_stats recovered; /* what start-up recovery repaired */
     int64_t *saved_seq;         /* last persisted seq per partition */
     struct tracker *trk;        /* [partitions], written by their shards */
     struct ring **rings;        /* [partitions] */
@@ -107,6 +114,8 @@ struct run {
     struct shard_part *parts;   /* [partitions], grouped by shard */
     uint32_t nshards;
     uint32_t nparts;
+    uint32_t rx_live;           /* rx threads started and not yet joined: persist() wakes them */
+    struct fwd *fwd;            /* forwarders (--sink); NULL without */
 };
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -141,9 +150,26 @@ static int persist(struct run *R, bool force)
                         R->ckpt_path);
         return rc;
     }
-    for (uint32_t p = 0; p < R->nparts; p++)
+    for (uint32_t p = 0; p < R->nparts; p++) {
         R->saved_seq[p] = R->ckpt.part[p].seq;
+        /* release pairs with the acquire load in rx's wait_persisted() */
+        if (p < R->rx_live && atomic_load_explicit(&R->rx[p].persisted,
+                                                   memory_order_relaxed) != R->saved_seq[p]) {
+            atomic_store_explicit(&R->rx[p].persisted, R->saved_seq[p], memory_order_release);
+            park_wake(&R->rx[p].park);
+        }
+    }
     return 0;
+}
+
+/* An rx thread waits for a checkpoint (--inflight-bytes): persist now. */
+static bool persist_wanted(struct run *R, uint32_t started)
+{
+    bool want = false;
+    for (uint32_t p = 0; p < started; p++)
+        if (atomic_exchange_explicit(&R->rx[p].want_persist, 0, memory_order_relaxed))
+            want = true;
+    return want;
 }
 
 struct seg_count {
@@ -233,8 +259,11 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     struct spool_stats ss = {0};
     uint64_t untracked = 0;
     int64_t shard_cpu_ns = 0, rx_cpu_ns = 0;
-    for (uint32_t p = 0; p < R->nparts; p++)
+    uint64_t inflight_waits = 0;
+    for (uint32_t p = 0; p < R->nparts; p++) {
         rx_cpu_ns += R->rx[p].cpu_ns;
+        inflight_waits += atomic_load_explicit(&R->rx[p].inflight_waits, memory_order_relaxed);
+    }
     for (uint32_t i = 0; i < R->nshards; i++) {
         shard_cpu_ns += R->shards[i].cpu_ns;
         const struct norm_stats *s = &R->shards[i].stats;
@@ -252,6 +281,12 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
         ss.writes += R->shards[i].sstats.writes;
         ss.bytes += R->shards[i].sstats.bytes;
         ss.fsyncs += R->shards[i].sstats.fsyncs;
+        ss.errors += R->shards[i].sstats.errors;
+        ss.err_nospace += R->shards[i].sstats.err_nospace;
+        ss.err_io += R->shards[i].sstats.err_io;
+        ss.err_other += R->shards[i].sstats.err_other;
+        ss.blocked_ns += R->shards[i].sstats.blocked_ns;
+        ss.blocked_episodes += R->shards[i].sstats.blocked_episodes;
         untracked += R->shards[i].untracked;
     }
     uint64_t dead = 0;
@@ -264,7 +299,7 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     for (uint32_t p = 0; p < R->nparts; p++)
         ck += R->ckpt.part[p].seq >= 0;
 
-    FILE *o = stdout;
+    FILE *o = fwd_uses_stdout(&R->cfg) ? stderr : stdout; /* a stdout sink owns stdout */
     fprintf(o, "sluice: run %s after %.2f s%s\n", status ? "FAILED" : "finished", secs,
             caught_up ? " (caught up: every partition drained and checkpointed)" : "");
     fprintf(o, "  source       %s (%u partitions, hub %s/%s)\n", R->cfg.source, R->nparts,
@@ -281,7 +316,21 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     fprintf(o, "  spool        %s (%" PRIu64 " segments, %.1f MB on disk, %" PRIu64
                " writes, %" PRIu64 " fdatasyncs)\n",
             R->cfg.spool_dir, sc.segments, sc.bytes / 1e6, ss.writes, ss.fsyncs);
-    fprintf(o, "  checkpoint   %s (%u partitions)\n", R->ckpt_path, ck);
+    if (ss.errors || ss.blocked_episodes)
+        fprintf(o, "  spool errors %" PRIu64 " retried (disk full %" PRIu64 ", I/O %" PRIu64
+                   ", other %" PRIu64 "); shards held input back %.2f s in %" PRIu64
+                   " episodes, nothing dropped\n",
+                ss.errors, ss.err_nospace, ss.err_io, ss.err_other, ss.blocked_ns / 1e9,
+                ss.blocked_episodes);
+    if (R->recovered.open_segments)
+        fprintf(o, "  recovered    %" PRIu64 " open segments from an earlier run: %" PRIu64
+                   " sealed, %" PRIu64 " removed (empty), %" PRIu64 " bytes of damage cut\n",
+                R->recovered.open_segments, R->recovered.sealed, R->recovered.removed,
+                R->recovered.bytes_cut);
+    fprintf(o, "  checkpoint   %s (%u partitions; reading waited %" PRIu64
+               " times for one at --inflight-bytes)\n", R->ckpt_path, ck, inflight_waits);
+    if (R->fwd)
+        fwd_print_summary(R->fwd, o);
     if (untracked)
         fprintf(o, "  warning      %" PRIu64 " batches written outside the tracker (duplicates)\n",
                 untracked);
@@ -317,6 +366,16 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     json_str(j, R->cfg.spool_dir);
     fprintf(j, ",\"checkpoint\":");
     json_str(j, R->ckpt_path);
+    fprintf(j, ",\"inflight_waits\":%" PRIu64, inflight_waits);
+    fprintf(j, ",\"spool_errors\":{\"nospace\":%" PRIu64 ",\"io\":%" PRIu64 ",\"other\":%" PRIu64
+               "},\"spool_blocked_s\":%.3f,\"spool_blocked_episodes\":%" PRIu64,
+            ss.err_nospace, ss.err_io, ss.err_other, ss.blocked_ns / 1e9, ss.blocked_episodes);
+    fprintf(j, ",\"recovered\":{\"open_segments\":%" PRIu64 ",\"sealed\":%" PRIu64
+               ",\"removed\":%" PRIu64 ",\"regions_cut\":%" PRIu64 ",\"bytes_cut\":%" PRIu64 "}",
+            R->recovered.open_segments, R->recovered.sealed, R->recovered.removed,
+            R->recovered.cut_regions, R->recovered.bytes_cut);
+    if (R->fwd)
+        fwd_print_json(R->fwd, j);
     json_counts(j, "by_table", t.by_table, NT__COUNT, table_name);
     json_counts(j, "by_category", t.by_cat, NC__COUNT, cat_name);
     json_counts(j, "dead_by_reason", t.dead, ND__COUNT, dead_name);
@@ -503,11 +562,22 @@ int run_main(int argc, char **argv)
                     R->cfg.spool_dir, err_str(lockfd));
         goto out;
     }
+    /* Repair and seal what a crash left open, in every shard directory, before
+     * any shard writes (DESIGN.md §5). */
+    rc = spool_recover(R->cfg.spool_dir, &R->recovered);
+    if (rc) {
+        fprintf(stderr, "sluice: --spool-dir: cannot recover the spool in \"%s\": %s (the log "
+                        "line above names the file)\n", R->cfg.spool_dir, err_str(rc));
+        goto out_lock;
+    }
     rc = alloc_all(R);
     if (rc) {
         fprintf(stderr, "sluice: cannot allocate the pipeline: %s\n", err_str(rc));
         goto out_lock;
     }
+    /* Forwarders read their markers before any shard writes (fwd.h). */
+    if (R->cfg.nsinks && !(R->fwd = fwd_create(&R->cfg)))
+        goto out_lock;
 
     /* Signals go to this thread only: block them while workers are created. */
     sigset_t set, old;
@@ -540,8 +610,10 @@ int run_main(int argc, char **argv)
         x->shard_park = &R->shards[p % R->nshards].park;
         rc = rx_start(x);
         if (!rc)
-            started_rx++;
+            R->rx_live = ++started_rx;
     }
+    if (!rc && R->fwd)
+        rc = fwd_start(R->fwd);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
         log_err("run: cannot start threads: %s", err_str(rc));
@@ -583,7 +655,7 @@ int run_main(int argc, char **argv)
                 stop_rx(R, started_rx);
             }
         int64_t now = clock_mono_ms();
-        if (now >= next_ckpt) {
+        if (now >= next_ckpt || persist_wanted(R, started_rx)) {
             (void)persist(R, false);
             next_ckpt = now + R->cfg.checkpoint_ms;
         }
@@ -608,6 +680,7 @@ int run_main(int argc, char **argv)
         atomic_store_explicit(&R->rx[p].shards_done, 1, memory_order_release);
         park_wake(&R->rx[p].park);
     }
+    R->rx_live = 0;
     for (uint32_t p = 0; p < started_rx; p++) {
         (void)rx_join(&R->rx[p]);
         if (R->rx[p].lost_batches) {
@@ -631,10 +704,24 @@ int run_main(int argc, char **argv)
             }
         }
     }
+    if (R->fwd) {
+        /* Every segment is sealed now. Caught up: let the forwarders deliver it, for at
+         * most --sink-drain-timeout; else (signal, failure) stop after the current batch. */
+        int64_t end = clock_mono_ms() + (caught_up ? R->cfg.sink_drain_ms : 0);
+        sig_atomic_t sig0 = g_signals;
+        fwd_drain_begin(R->fwd);
+        while (!fwd_drained(R->fwd) && clock_mono_ms() < end && g_signals == sig0) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        fwd_stop(R->fwd);
+    }
     status = failed ? 1 : 0;
     summary(R, (clock_mono_ns() - t0) / 1e9, caught_up, status);
 
 out_lock:
+    fwd_destroy(R->fwd);
+    R->fwd = NULL;
     close(lockfd);
 out:
     free_all(R);

@@ -28,6 +28,18 @@
 #define RX_SPIN 128
 #define RX_PARK_MS 20
 #define RX_HOME_WAIT_MS 5000
+#define RX_INFLIGHT_SLOTS 1024 /* batches remembered beyond the persisted checkpoint */
+
+/* Batches pushed but not yet covered by a persisted checkpoint, oldest first:
+ * (last seq, bytes read up to and including it). A fixed ring: when it is full
+ * reading waits as if the byte bound were reached. */
+struct inflight {
+    int64_t seq[RX_INFLIGHT_SLOTS];
+    uint64_t upto[RX_INFLIGHT_SLOTS];
+    uint32_t head, tail; /* free-running */
+    uint64_t read;       /* bytes read so far (pushed batches) */
+    uint64_t acked;      /* bytes covered by the persisted checkpoint */
+};
 
 static void bump(_Atomic uint64_t *c, uint64_t n)
 {
@@ -35,7 +47,7 @@ static void bump(_Atomic uint64_t *c, uint64_t n)
                           memory_order_relaxed);
 }
 
-static void push(struct rx *r, struct batch *b)
+static void push(struct rx *r, struct batch *b, struct inflight *fl)
 {
     void *o = b;
     int64_t last = b->last_seq;
@@ -50,6 +62,47 @@ static void push(struct rx *r, struct batch *b)
     atomic_store_explicit(&r->last_pushed, last, memory_order_relaxed);
     bump(&r->messages, n);
     bump(&r->bytes, bytes);
+    if (!fl)
+        return;
+    fl->read += bytes;
+    if (fl->head - fl->tail < RX_INFLIGHT_SLOTS) { /* else wait_persisted() holds reading */
+        fl->seq[fl->head % RX_INFLIGHT_SLOTS] = last;
+        fl->upto[fl->head % RX_INFLIGHT_SLOTS] = fl->read;
+        fl->head++;
+    }
+}
+
+/* --inflight-bytes: wait while the bytes read beyond the persisted checkpoint
+ * reach the bound (or the ring of batches is full), asking control to persist.
+ * Returns false when asked to stop. */
+static bool wait_persisted(struct rx *r, struct inflight *fl)
+{
+    uint64_t bound = r->cfg->inflight_bytes;
+    bool waited = false;
+    for (;;) {
+        int64_t done = atomic_load_explicit(&r->persisted, memory_order_acquire);
+        while (fl->tail != fl->head && fl->seq[fl->tail % RX_INFLIGHT_SLOTS] <= done) {
+            fl->acked = fl->upto[fl->tail % RX_INFLIGHT_SLOTS];
+            fl->tail++;
+        }
+        if (fl->tail == fl->head)
+            fl->acked = fl->read;
+        if (fl->read - fl->acked < bound && fl->head - fl->tail < RX_INFLIGHT_SLOTS)
+            return true;
+        if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+            return false;
+        if (!waited) {
+            waited = true;
+            bump(&r->inflight_waits, 1);
+        }
+        atomic_store_explicit(&r->want_persist, 1, memory_order_relaxed);
+        park_prepare(&r->park);
+        if (atomic_load_explicit(&r->persisted, memory_order_acquire) != done) {
+            park_cancel(&r->park);
+            continue;
+        }
+        park_wait(&r->park, RX_PARK_MS);
+    }
 }
 
 /* Get a free batch, parking while none is home. NULL when asked to stop. */
@@ -82,6 +135,13 @@ static struct batch *get_batch(struct rx *r, struct pool *p)
 static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
                      struct batch **held)
 {
+    struct inflight *fl = NULL;
+    if (r->cfg->inflight_bytes) {
+        fl = mem_alloc(sizeof(*fl));
+        if (!fl)
+            return -ENOMEM;
+        memset(fl, 0, sizeof(*fl));
+    }
     struct batch *b = NULL;
     int rc = 0;
     struct capture_event ev;
@@ -104,6 +164,8 @@ static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
             have = 1;
         }
         if (!b) {
+            if (fl && !wait_persisted(r, fl))
+                break;
             b = get_batch(r, pool);
             if (!b)
                 break;
@@ -120,7 +182,7 @@ static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
                 rc = ERR_TOO_BIG;
                 break;
             }
-            push(r, b);
+            push(r, b, fl);
             b = NULL;
             continue;
         }
@@ -128,10 +190,11 @@ static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
         have = 0;
     }
     if (b && b->count) {
-        push(r, b);
+        push(r, b, fl);
         b = NULL;
     }
     *held = b;
+    mem_free(fl);
     return rc;
 }
 
@@ -207,6 +270,9 @@ int rx_start(struct rx *r)
     atomic_init(&r->messages, 0);
     atomic_init(&r->bytes, 0);
     atomic_init(&r->shards_done, 0);
+    atomic_init(&r->persisted, r->start_after);
+    atomic_init(&r->want_persist, 0);
+    atomic_init(&r->inflight_waits, 0);
     r->err = 0;
     r->lost_batches = 0;
     int rc = park_init(&r->park);

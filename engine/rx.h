@@ -22,12 +22,15 @@
 struct rx {
     /* control -> rx */
     _Atomic int stop;              /* 1: stop reading, push what is buffered, finish */
+    _Atomic int64_t persisted;     /* seq of the last persisted checkpoint; -1 none */
     _Atomic int shards_done;       /* 1: every shard has exited; all batches must be home */
     /* rx -> control */
     _Atomic int finished;          /* 1: nothing more will be pushed (end, stop or error) */
     _Atomic int64_t last_pushed;   /* seq of the last message pushed; -1 none */
     _Atomic uint64_t messages;     /* progress, single writer */
     _Atomic uint64_t bytes;
+    _Atomic int want_persist;      /* 1: reading waits for a checkpoint (--inflight-bytes) */
+    _Atomic uint64_t inflight_waits; /* times reading waited for one (single writer) */
     int err;                       /* 0 or the error that ended reading (read after finished) */
     int64_t cpu_ns;                /* CPU time of the thread (read after join) */
     uint32_t lost_batches;         /* batches that never came home (read after join; a bug) */

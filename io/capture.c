@@ -900,7 +900,8 @@ int capture_verify(const char *path, struct capture *c)
         struct capture_reader *r = capture_reader_open(path, c, p, -1, &rc);
         if (!r)
             return rc;
-        uint64_t messages = 0, records = 0, bytes = 0;
+        uint64_t messages = 0, records = 0, bytes = 0, minb = UINT64_MAX, maxb = 0;
+        uint32_t maxr = 0;
         int64_t first = -1, last = -1;
         struct capture_event ev;
         while ((rc = capture_reader_next(r, &ev)) == 1) {
@@ -910,6 +911,9 @@ int capture_verify(const char *path, struct capture *c)
             messages++;
             records += ev.records;
             bytes += ev.body_len;
+            minb = MIN(minb, (uint64_t)ev.body_len);
+            maxb = MAX(maxb, (uint64_t)ev.body_len);
+            maxr = MAX(maxr, ev.records);
         }
         capture_reader_close(r);
         if (rc == 0 && (messages != cp->messages || records != cp->records ||
@@ -920,6 +924,9 @@ int capture_verify(const char *path, struct capture *c)
             return rc;
         }
         cp->bytes = bytes;
+        cp->min_body = messages ? minb : 0;
+        cp->max_body = maxb;
+        cp->max_records = maxr;
     }
     return 0;
 }

@@ -67,6 +67,8 @@ struct capture_part {
                                           them, so 0 after capture_open() and filled in by
                                           capture_verify() */
     int64_t first_seq, last_seq;       /* -1 when the partition is empty */
+    uint64_t min_body, max_body;       /* smallest and largest body, from capture_verify() */
+    uint32_t max_records;              /* most records in one message, from capture_verify() */
     uint32_t nblocks;
     uint64_t *block_offs;              /* file offsets of this partition's blocks */
     int64_t *block_last_seq;           /* last_seq of each block, for positioning */

@@ -5,6 +5,10 @@
  * "<path>.tmp.<pid>" (O_CREAT|O_TRUNC, 0600), fsync, rename over <path>, fsync
  * the directory. A crash at any point leaves either the old or the new file
  * (plus maybe a stale temp file, ignored and overwritten next time).
+ * Fail points (failpoint.h, tests only): ckpt.temp_partial fires after the
+ * first half of the temp file is written (kill leaves a partial temp file; err
+ * fails the save and removes it); ckpt.renamed fires after the rename, before
+ * the directory fsync (err fails the save; the new file is already in place).
  * Read path: a small strict parser for the JSON this file writes (objects,
  * strings with escapes, integers); anything else is ERR_FORMAT with the byte
  * offset, so a damaged file is never mistaken for "no checkpoint".
@@ -23,6 +27,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "err.h"
+#include "failpoint.h"
 
 static void sanitize(const char *in, char *out, size_t n)
 {
@@ -129,9 +134,11 @@ int ckpt_save(const char *path, const struct ckpt_file *f)
         rc = -errno;
         goto fail_buf;
     }
-    size_t done = 0;
+    /* Two halves, so that the ckpt.temp_partial fail point sits between them. */
+    size_t done = 0, half = b.len / 2;
     while (done < b.len) {
-        ssize_t w = write(fd, b.p + done, b.len - done);
+        size_t upto = done < half ? half : b.len;
+        ssize_t w = write(fd, b.p + done, upto - done);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -139,6 +146,8 @@ int ckpt_save(const char *path, const struct ckpt_file *f)
             goto fail_fd;
         }
         done += (size_t)w;
+        if (done == half && (rc = FAILPOINT("ckpt.temp_partial")) != 0)
+            goto fail_fd;
     }
     if (fsync(fd) != 0) {
         rc = -errno;
@@ -153,7 +162,8 @@ int ckpt_save(const char *path, const struct ckpt_file *f)
         goto fail_tmp;
     }
     buf_fini(&b);
-    return fsync_dir_of(path);
+    rc = FAILPOINT("ckpt.renamed");
+    return rc ? rc : fsync_dir_of(path);
 
 fail_fd:
     close(fd);

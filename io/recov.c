@@ -1,9 +1,11 @@
-/* recov.c - reading a spool back: `sluice spool verify` and `sluice spool cat`.
+/* recov.c - reading a spool back (`sluice spool verify`, `sluice spool cat`) and
+ * repairing it before a run writes (spool_recover).
  *
  * DESIGN
  * Purpose: walk a spool directory in spool order and either check every frame
- * (verify) or print the NDJSON of one stream (cat). Offline tools, run on the
- * control thread or from the CLI; they allocate freely and may block.
+ * (verify) or print the NDJSON of one stream (cat), or repair and seal the
+ * segments a crash left open (recover). Run on the control thread before any
+ * shard starts, or from the CLI; they allocate freely and may block.
  *
  * Walk order:
  *
@@ -24,6 +26,28 @@
  * signature (skippable magic, size 56, "SLSF") and resumes there; a frame that
  * runs past the end of the file is a torn tail and ends that file. cat stops at
  * the first bad frame: it must never print past a gap.
+ *
+ * Recovery (DESIGN.md §5). For every numeric shard directory (also those of
+ * shards a previous run had and this one has not), every <segno>.seg.open is
+ * checked frame by frame with verify's checks (header CRC, LZ4 CRC, decode,
+ * NDJSON lines, line count, first_seq <= last_seq) and split into runs of good
+ * frames and damaged regions (a bad frame and what follows it up to the next
+ * good frame; after a bad header, the next header signature, as in verify):
+ *
+ *   | good | good | good | torn.....|EOF     tail only: ftruncate to the end of
+ *                        ^ cut                the last good frame, fsync
+ *   | good | hole | good | torn.....|EOF     damage before a good frame: write the
+ *            ^ cut         ^ cut              good runs to <segno>.recover.tmp, fsync,
+ *                                             rename over the .seg.open, fsync dir
+ *
+ * The second case happens when a write kept failing (ENOSPC) while later writes
+ * became durable, then the process died: those later frames may be below a
+ * checkpoint, so nothing after a hole is thrown away. Every cut is logged
+ * (file, offset, bytes, why). Then the segment is sealed: renamed to .seg and
+ * the directory fsynced; one with no good frame (empty) is unlinked instead.
+ * Sealed segments are never opened for writing. A crash during recovery leaves
+ * a state recovery handles again (rename is atomic; a stale .recover.tmp is
+ * removed first).
  */
 #include "recov.h"
 
@@ -42,6 +66,8 @@
 #include "buf.h"
 #include "err.h"
 #include "frame.h"
+#include "log.h"
+#include "spool.h"
 
 #define RECOV_SEG_DIGITS 20
 
@@ -107,21 +133,6 @@ static void problem(struct recov_walk *w, const char *path, uint64_t off, const 
 
 /* ---- directory listing ------------------------------------------------------------------- */
 
-static bool parse_digits(const char *s, size_t n, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, s[i] - '0', &v))
-            return false;
-    }
-    *out = v;
-    return true;
-}
-
 static int ent_cmp(const void *a, const void *b)
 {
     const struct recov_ent *x = a, *y = b;
@@ -158,7 +169,7 @@ static int list_dir(const char *dir, bool segments, struct recov_ent **out, size
         int rank = 0;
         mode_t want = segments ? S_IFREG : S_IFDIR;
         if (segments) {
-            if (len < RECOV_SEG_DIGITS || !parse_digits(nm, RECOV_SEG_DIGITS, &num))
+            if (len < RECOV_SEG_DIGITS || !spool_parse_num(nm, RECOV_SEG_DIGITS, &num))
                 continue;
             if (strcmp(nm + RECOV_SEG_DIGITS, ".seg") == 0)
                 rank = 0;
@@ -166,7 +177,7 @@ static int list_dir(const char *dir, bool segments, struct recov_ent **out, size
                 rank = 1;
             else
                 continue;
-        } else if (!parse_digits(nm, len, &num)) {
+        } else if (!spool_parse_num(nm, len, &num)) {
             continue;
         }
         struct stat sb;
@@ -206,34 +217,68 @@ fail_list:
 
 /* ---- frame checks ------------------------------------------------------------------------ */
 
-/* Check the decoded NDJSON of one frame; report each problem once. Returns lines seen. */
-static uint64_t check_lines(struct recov_walk *w, const char *path, uint64_t off,
-                            const struct frame_view *v, const char *p, size_t n)
+/* What the NDJSON of one decoded frame looks like. */
+struct line_scan {
+    uint64_t lines;     /* lines, the last one counted even without its newline */
+    uint64_t bad_line;  /* first line (1-based) that is not a JSON object; 0: none */
+    bool unterminated;  /* the last line has no newline */
+};
+
+static void scan_lines(const char *p, size_t n, struct line_scan *ls)
 {
-    uint64_t lines = 0, bad_line = 0;
+    memset(ls, 0, sizeof(*ls));
     size_t i = 0;
     while (i < n) {
         const char *nl = memchr(p + i, '\n', n - i);
         if (!nl) {
-            problem(w, path, off, "last line is not newline-terminated");
-            lines++;
+            ls->unterminated = true;
+            ls->lines++;
             break;
         }
         size_t len = (size_t)(nl - (p + i));
-        lines++;
-        if (!bad_line && (len < 2 || p[i] != '{' || p[i + len - 1] != '}'))
-            bad_line = lines;
+        ls->lines++;
+        if (!ls->bad_line && (len < 2 || p[i] != '{' || p[i + len - 1] != '}'))
+            ls->bad_line = ls->lines;
         i += len + 1;
     }
-    if (bad_line)
-        problem(w, path, off, "line %" PRIu64 " is not a JSON object", bad_line);
-    if (lines != v->meta.count)
-        problem(w, path, off, "header says %" PRIu32 " lines, frame has %" PRIu64,
-                v->meta.count, lines);
-    if (v->meta.first_seq > v->meta.last_seq)
-        problem(w, path, off, "first_seq %" PRId64 " > last_seq %" PRId64, v->meta.first_seq,
-                v->meta.last_seq);
-    return lines;
+}
+
+/* The content problems of a frame, in the order verify reports them: the k-th
+ * one into why (k from 0). false when there is no k-th problem. */
+static bool content_problem(const struct frame_view *v, const struct line_scan *ls, int k,
+                            char *why, size_t wl)
+{
+    if (ls->unterminated && k-- == 0) {
+        snprintf(why, wl, "last line is not newline-terminated");
+        return true;
+    }
+    if (ls->bad_line && k-- == 0) {
+        snprintf(why, wl, "line %" PRIu64 " is not a JSON object", ls->bad_line);
+        return true;
+    }
+    if (ls->lines != v->meta.count && k-- == 0) {
+        snprintf(why, wl, "header says %" PRIu32 " lines, frame has %" PRIu64, v->meta.count,
+                 ls->lines);
+        return true;
+    }
+    if (v->meta.first_seq > v->meta.last_seq && k-- == 0) {
+        snprintf(why, wl, "first_seq %" PRId64 " > last_seq %" PRId64, v->meta.first_seq,
+                 v->meta.last_seq);
+        return true;
+    }
+    return false;
+}
+
+/* Check the decoded NDJSON of one frame; report each problem once. Returns lines seen. */
+static uint64_t check_lines(struct recov_walk *w, const char *path, uint64_t off,
+                            const struct frame_view *v, const char *p, size_t n)
+{
+    struct line_scan ls;
+    scan_lines(p, n, &ls);
+    char why[128];
+    for (int k = 0; content_problem(v, &ls, k, why, sizeof(why)); k++)
+        problem(w, path, off, "%s", why);
+    return ls.lines;
 }
 
 /* Next plausible frame header after a bad one, or n. */
@@ -448,5 +493,372 @@ int spool_cat(const char *dir, bool dead_letters, FILE *out, FILE *err)
     int rc = walk(dir, &w);
     if (rc == 0 && fflush(out) != 0)
         rc = -EIO;
+    return rc;
+}
+
+/* ---- recovery: repair open segments before a run writes ---------------------------------- */
+
+#define RECOV_LOG_CUTS 16 /* per file; the rest are summed up in one line */
+#define RECOV_TMP_SUFFIX ".recover.tmp"
+
+struct rec_run {
+    size_t off, len;   /* good frames, back to back */
+};
+
+struct rec_cut {
+    size_t off, len;   /* damaged bytes */
+    char why[160];     /* what is wrong with the first frame of them */
+};
+
+/* What the scan of one open segment found. */
+struct rec_scan {
+    struct rec_run *runs;
+    size_t nruns, cap_runs;
+    struct rec_cut *cuts;
+    size_t ncuts, cap_cuts;
+    uint64_t frames;   /* good frames */
+};
+
+static int rec_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *nv = realloc(*v, ncap * size);
+    if (!nv)
+        return -ENOMEM;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+/* Check the frame at p[off..n) the way verify does (header, LZ4 CRC, decode,
+ * lines, count, sequence range). true when good; else why, and *step = how far
+ * to move on (to the next plausible frame, or to the end). */
+static bool rec_frame_ok(struct frame_dec *dec, struct buf *raw, const uint8_t *p, size_t n,
+                         size_t off, size_t *step, char *why, size_t wl)
+{
+    struct frame_view v;
+    int rc = frame_parse(p + off, n - off, &v);
+    if (rc == ERR_TRUNCATED) {
+        snprintf(why, wl, "frame truncated: need %zu bytes, file has %zu", v.total_len, n - off);
+        *step = n - off;
+        return false;
+    }
+    if (rc) {
+        snprintf(why, wl, "%s", parse_what(rc, &v));
+        *step = v.hdr_ok ? v.total_len : resync(p, n, off + 1) - off;
+        return false;
+    }
+    *step = v.total_len;
+    buf_reset(raw);
+    rc = frame_decode(dec, &v, raw);
+    if (rc) {
+        snprintf(why, wl, "LZ4 decode failed: %s (raw_len %" PRIu32 ")", err_str(rc), v.raw_len);
+        return false;
+    }
+    struct line_scan ls;
+    scan_lines(raw->p, raw->len, &ls);
+    return !content_problem(&v, &ls, 0, why, wl);
+}
+
+/* Scan p[0..n) into good runs and damaged cuts. 0 or -ENOMEM. */
+static int rec_scan(struct frame_dec *dec, struct buf *raw, const uint8_t *p, size_t n,
+                    struct rec_scan *sc)
+{
+    size_t off = 0;
+    bool in_cut = false;
+    while (off < n) {
+        size_t step = 0;
+        char why[sizeof(sc->cuts[0].why)];
+        bool ok = rec_frame_ok(dec, raw, p, n, off, &step, why, sizeof(why));
+        if (ok) {
+            in_cut = false;
+            sc->frames++;
+            struct rec_run *last = sc->nruns ? &sc->runs[sc->nruns - 1] : NULL;
+            if (last && last->off + last->len == off) {
+                last->len += step;
+            } else {
+                if (rec_grow((void **)&sc->runs, &sc->cap_runs, sc->nruns, sizeof(*sc->runs)))
+                    return -ENOMEM;
+                sc->runs[sc->nruns++] = (struct rec_run){.off = off, .len = step};
+            }
+        } else if (in_cut) {
+            sc->cuts[sc->ncuts - 1].len += step;
+        } else {
+            if (rec_grow((void **)&sc->cuts, &sc->cap_cuts, sc->ncuts, sizeof(*sc->cuts)))
+                return -ENOMEM;
+            struct rec_cut *c = &sc->cuts[sc->ncuts++];
+            c->off = off;
+            c->len = step;
+            snprintf(c->why, sizeof(c->why), "%s", why);
+            in_cut = true;
+        }
+        if (step == 0 || step > n - off) /* cannot happen; never loop or run past the end */
+            step = n - off;
+        off += step;
+    }
+    return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Replace dirfd/name by the good runs of p: write them to a temp file, fsync,
+ * rename over name, fsync the directory. A crash leaves the old or the new file. */
+static int rec_compact(int dirfd, const char *name, const uint8_t *p, const struct rec_scan *sc)
+{
+    char tmp[96];
+    snprintf(tmp, sizeof(tmp), "%.*s%s", RECOV_SEG_DIGITS, name, RECOV_TMP_SUFFIX);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    for (size_t i = 0; i < sc->nruns && !rc; i++)
+        rc = write_all(fd, p + sc->runs[i].off, sc->runs[i].len);
+    if (!rc && fsync(fd) != 0)
+        rc = -errno;
+    if (close(fd) != 0 && !rc)
+        rc = -errno;
+    if (!rc && renameat(dirfd, tmp, dirfd, name) != 0)
+        rc = -errno;
+    if (rc) {
+        (void)unlinkat(dirfd, tmp, 0);
+        return rc;
+    }
+    return fsync(dirfd) == 0 ? 0 : -errno;
+}
+
+/* Repair and seal one open segment DIR/<shard>/<name>. 0 or -errno (logged). */
+static int rec_file(struct frame_dec *dec, struct buf *raw, int dirfd, const char *spath,
+                    const char *name, struct spool_recover_stats *st)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", spath, name);
+    const char *step = "open";
+    struct rec_scan sc;
+    memset(&sc, 0, sizeof(sc));
+    void *map = MAP_FAILED;
+    size_t n = 0;
+    int rc = 0;
+
+    int fd = openat(dirfd, name, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        goto fail;
+    }
+    struct stat sb;
+    step = "fstat";
+    if (fstat(fd, &sb) != 0) {
+        rc = -errno;
+        goto fail_fd;
+    }
+    n = (size_t)sb.st_size;
+    if (n) {
+        step = "mmap";
+        map = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED) {
+            rc = -errno;
+            goto fail_fd;
+        }
+        step = "scan";
+        rc = rec_scan(dec, raw, map, n, &sc);
+        if (rc)
+            goto fail_map;
+    }
+
+    /* Say what is cut, and why. */
+    bool tail_only = sc.nruns == 0 || (sc.nruns == 1 && sc.runs[0].off == 0);
+    uint64_t cut_bytes = 0;
+    for (size_t i = 0; i < sc.ncuts; i++) {
+        const struct rec_cut *c = &sc.cuts[i];
+        cut_bytes += c->len;
+        if (i < RECOV_LOG_CUTS)
+            log_warn("recover: %s file=\"%s\" offset=%zu bytes_cut=%zu why=\"%s\"",
+                     c->off + c->len == n && tail_only
+                         ? "cutting a torn tail off an open segment (everything before it is "
+                           "kept)"
+                         : "cutting damaged bytes out of an open segment (good frames follow: "
+                           "the segment is rewritten without them)",
+                     path, c->off, c->len, c->why);
+    }
+    if (sc.ncuts > RECOV_LOG_CUTS)
+        log_warn("recover: more damaged regions cut file=\"%s\" regions=%zu bytes_cut=%" PRIu64,
+                 path, sc.ncuts - RECOV_LOG_CUTS, cut_bytes);
+    st->cut_regions += sc.ncuts;
+    st->bytes_cut += cut_bytes;
+    st->frames += sc.frames;
+
+    if (sc.nruns == 0) { /* empty, or nothing good in it: remove */
+        if (map != MAP_FAILED)
+            (void)munmap(map, n);
+        map = MAP_FAILED;
+        (void)close(fd);
+        fd = -1;
+        step = "unlink";
+        if (unlinkat(dirfd, name, 0) != 0 || fsync(dirfd) != 0) {
+            rc = -errno;
+            goto fail;
+        }
+        st->removed++;
+        log_info("recover: removed an open segment with no complete frame file=\"%s\" "
+                 "bytes=%zu", path, n);
+        goto done;
+    }
+    if (sc.ncuts && tail_only) {
+        step = "ftruncate";
+        size_t keep = sc.runs[0].len;
+        (void)munmap(map, n);
+        map = MAP_FAILED;
+        if (ftruncate(fd, (off_t)keep) != 0 || fsync(fd) != 0) {
+            rc = -errno;
+            goto fail_fd;
+        }
+    } else if (sc.ncuts) {
+        step = "rewrite";
+        st->compacted++;
+        rc = rec_compact(dirfd, name, map, &sc);
+        if (rc)
+            goto fail_map;
+    }
+    if (map != MAP_FAILED)
+        (void)munmap(map, n);
+    map = MAP_FAILED;
+    (void)close(fd);
+    fd = -1;
+
+    /* Seal: rename .seg.open -> .seg, unless a sealed file of that number exists
+     * (sealed segments are never overwritten). */
+    char sealed[96];
+    snprintf(sealed, sizeof(sealed), "%.*s.seg", RECOV_SEG_DIGITS, name);
+    struct stat tb;
+    if (fstatat(dirfd, sealed, &tb, AT_SYMLINK_NOFOLLOW) == 0) {
+        st->kept_open++;
+        log_err("recover: a sealed segment of the same number exists; leaving this one open "
+                "(repaired) file=\"%s\" sealed=\"%s/%s\"", path, spath, sealed);
+        goto done;
+    }
+    step = "rename";
+    if (renameat(dirfd, name, dirfd, sealed) != 0 || fsync(dirfd) != 0) {
+        rc = -errno;
+        goto fail;
+    }
+    st->sealed++;
+    log_info("recover: sealed an open segment file=\"%s/%s\" frames=%" PRIu64 " bytes=%" PRIu64
+             " bytes_cut=%" PRIu64, spath, sealed, sc.frames, (uint64_t)n - cut_bytes,
+             cut_bytes);
+done:
+    free(sc.runs);
+    free(sc.cuts);
+    return 0;
+
+fail_map:
+    if (map != MAP_FAILED)
+        (void)munmap(map, n);
+fail_fd:
+    if (fd >= 0)
+        (void)close(fd);
+fail:
+    log_err("recover: cannot repair an open segment: %s() failed: %s file=\"%s\"", step,
+            err_str(rc), path);
+    free(sc.runs);
+    free(sc.cuts);
+    return rc;
+}
+
+/* Remove temp files a crash during rec_compact left behind. */
+static void rec_remove_temps(int dirfd, const char *spath)
+{
+    int fd = dup(dirfd);
+    if (fd < 0)
+        return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        (void)close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name), sl = strlen(RECOV_TMP_SUFFIX);
+        if (len > sl && strcmp(de->d_name + len - sl, RECOV_TMP_SUFFIX) == 0 &&
+            unlinkat(dirfd, de->d_name, 0) == 0)
+            log_info("recover: removed a temp file of an interrupted repair file=\"%s/%s\"",
+                     spath, de->d_name);
+    }
+    (void)closedir(d);
+}
+
+int spool_recover(const char *dir, struct spool_recover_stats *st)
+{
+    struct spool_recover_stats local;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof(*st));
+    struct recov_ent *shards = NULL;
+    size_t nshards = 0;
+    int rc = list_dir(dir, false, &shards, &nshards);
+    if (rc == -ENOENT)
+        return 0; /* a new spool: nothing to recover */
+    if (rc)
+        return rc;
+    struct frame_dec *dec = frame_dec_create();
+    struct buf raw = {0};
+    if (!dec) {
+        rc = -ENOMEM;
+        goto fail_dec;
+    }
+    char spath[PATH_MAX];
+    for (size_t i = 0; i < nshards && !rc; i++) {
+        if (snprintf(spath, sizeof(spath), "%s/%s", dir, shards[i].name) >= (int)sizeof(spath)) {
+            rc = -ENAMETOOLONG;
+            break;
+        }
+        st->shards++;
+        struct recov_ent *segs = NULL;
+        size_t nsegs = 0;
+        rc = list_dir(spath, true, &segs, &nsegs);
+        if (rc) {
+            log_err("recover: cannot list a shard directory: %s dir=\"%s\"", err_str(rc), spath);
+            break;
+        }
+        int dfd = open(spath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+            rc = -errno;
+            log_err("recover: cannot open a shard directory: %s dir=\"%s\"", err_str(rc), spath);
+            ents_free(segs, nsegs);
+            break;
+        }
+        rec_remove_temps(dfd, spath);
+        for (size_t j = 0; j < nsegs && !rc; j++) {
+            if (segs[j].rank != 1)
+                continue; /* sealed: never touched */
+            st->open_segments++;
+            rc = rec_file(dec, &raw, dfd, spath, segs[j].name, st);
+        }
+        (void)close(dfd);
+        ents_free(segs, nsegs);
+    }
+    if (!rc && st->open_segments)
+        log_info("recover: done dir=\"%s\" shards=%" PRIu64 " open_segments=%" PRIu64
+                 " sealed=%" PRIu64 " removed=%" PRIu64 " rewritten=%" PRIu64
+                 " regions_cut=%" PRIu64 " bytes_cut=%" PRIu64,
+                 dir, st->shards, st->open_segments, st->sealed, st->removed, st->compacted,
+                 st->cut_regions, st->bytes_cut);
+    buf_fini(&raw);
+    frame_dec_destroy(dec);
+fail_dec:
+    ents_free(shards, nshards);
     return rc;
 }

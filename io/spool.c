@@ -59,6 +59,22 @@
  * completes. So at most a few segments are live; there are queue_depth + 2 slots
  * and spool_write() answers -EBUSY when none is free.
  *
+ * Errors as backpressure (DESIGN.md §5). A write that fails (ENOSPC, EIO, ...)
+ * keeps its offset and its caller's bytes and is retried every SPOOL_RETRY_MS
+ * until it succeeds; nothing is dropped and nothing after it is reported
+ * durable on its behalf. While any write's last attempt failed, or a segment
+ * file cannot be created, spool_blocked() is true: the shard stops taking
+ * batches, its rings fill and rx stops reading. The time spent so, and every
+ * error by errno class, are in spool_stats; a rate-limited line says why and
+ * what to do. The first write that gets through again ends the episode.
+ *
+ *   ok --(write/openat fails: req.failing, nfailing++)--> BLOCKED
+ *   BLOCKED --(every failing write made progress, segment opened)--> ok
+ *
+ * Fail points (failpoint.h, tests only): spool.write (a completed write is
+ * treated as failed with the injected errno, then retried like a real one),
+ * spool.submitted, spool.written, spool.synced.
+ *
  * Cost: covering and releasing scan the request array (queue_depth entries)
  * once per fdatasync, not per write.
  *
@@ -87,6 +103,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "failpoint.h"
 #include "log.h"
 
 #define SPOOL_NIL        UINT32_MAX
@@ -94,6 +111,8 @@
 #define SPOOL_MAX_IO     (1u << 30)   /* longest single write SQE */
 #define SPOOL_CLOSE_GIVEUP_MS 5000    /* spool_close() stops retrying this long after an error */
 #define SPOOL_NAME_MAX   48
+#define SPOOL_BLOCKED_SLEEP_MS 10     /* spool_poll's sleep step while only retries are due */
+#define SPOOL_WARN_MS    5000         /* rate limit of the "disk full" / "I/O error" lines */
 
 enum { TAG_WRITE = 0, TAG_FSYNC = 1, TAG_DIRSYNC_OPEN = 2, TAG_DIRSYNC_SEAL = 3 };
 #define UD_TAG(ud)  ((unsigned)((ud) & 7u))
@@ -118,6 +137,7 @@ struct spool_req {
     uint32_t next;          /* free list or queue link */
     uint8_t state;          /* enum req_state */
     bool err_reported;      /* an error callback already ran for this write */
+    bool failing;           /* its last attempt failed (counted in spool.nfailing) */
 };
 
 struct spool_seg {
@@ -149,6 +169,12 @@ struct spool {
     uint32_t q_head, q_tail;    /* written but not yet prepared (FIFO) */
     uint32_t pending;           /* requests not FREE */
     uint32_t nretry;            /* requests in REQ_RETRY */
+    uint32_t nfailing;          /* requests whose last attempt failed: spool_blocked() */
+    uint32_t wr_unsubmitted;    /* writes prepared since the last submit (spool.submitted) */
+    int open_err;               /* last openat() error while it keeps failing; 0: none */
+    int64_t open_retry_at_ms;   /* no openat() before this after an error */
+    bool blocked;               /* nfailing || open_err, as last seen by blocked_update() */
+    int64_t blocked_since_ns;   /* when the current blocked episode began */
     uint32_t ops;               /* SQEs prepared and not yet completed */
     uint64_t next_segno;
     uint64_t fsync_gen;         /* last generation handed out */
@@ -166,6 +192,7 @@ struct spool {
     void *cb_arg;
     int ncb;
     struct spool_stats st;
+    char path[PATH_MAX];        /* DIR/<shard>, for log lines */
 };
 
 /* ---- small helpers -------------------------------------------------------------------------- */
@@ -176,24 +203,37 @@ static void seg_name(char *out, uint64_t segno, bool open)
 }
 
 /* Parse "<20 digits>.seg" or "<20 digits>.seg.open"; false for anything else. */
-static bool parse_seg_name(const char *name, uint64_t *segno)
+bool spool_parse_num(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
-    for (int i = 0; i < 20; i++) {
-        if (name[i] < '0' || name[i] > '9')
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
             return false;
-        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, name[i] - '0', &v))
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, s[i] - '0', &v))
             return false;
     }
-    if (strcmp(name + 20, ".seg") != 0 && strcmp(name + 20, ".seg.open") != 0)
-        return false;
-    *segno = v;
+    *out = v;
     return true;
+}
+
+static bool parse_seg_name(const char *name, uint64_t *segno)
+{
+    if (strnlen(name, 20) < 20 || !spool_parse_num(name, 20, segno))
+        return false;
+    return strcmp(name + 20, ".seg") == 0 || strcmp(name + 20, ".seg.open") == 0;
 }
 
 static void note_error(struct spool *s, int err)
 {
     s->st.errors++;
+    if (err == -ENOSPC || err == -EDQUOT)
+        s->st.err_nospace++;
+    else if (err == -EIO)
+        s->st.err_io++;
+    else
+        s->st.err_other++;
     if (!s->first_err)
         s->first_err = err;
     if (s->closing && !s->close_err_ms)
@@ -205,6 +245,26 @@ static inline void ncb_call(struct spool *s, void *cookie, int status)
     if (s->cb)
         s->cb(s->cb_arg, cookie, status);
     s->ncb++;
+}
+
+/* Start or end a blocked episode when nfailing/open_err changed. */
+COLD_NOINLINE static void blocked_update(struct spool *s)
+{
+    bool now = s->nfailing || s->open_err;
+    if (now == s->blocked)
+        return;
+    s->blocked = now;
+    int64_t t = clock_mono_ns();
+    if (now) {
+        s->blocked_since_ns = t;
+        s->st.blocked_episodes++;
+        return;
+    }
+    uint64_t d = (uint64_t)(t - s->blocked_since_ns);
+    s->st.blocked_ns += d;
+    LOG_RATELIMITED(SPOOL_WARN_MS, LOG_INFO,
+                    "spool: writes go through again, resuming shard=%u blocked_ms=%" PRIu64
+                    " pending=%" PRIu32, s->shard, d / 1000000, s->pending);
 }
 
 /* An SQE, submitting what is queued when the SQ ring is full; NULL if that fails. */
@@ -234,6 +294,7 @@ static bool prep_write(struct spool *s, struct spool_req *r)
     r->seg->dirty = true;
     r->seg->ops++;
     s->ops++;
+    s->wr_unsubmitted++;
     return true;
 }
 
@@ -259,10 +320,16 @@ static void req_defer(struct spool *s, struct spool_req *r, int64_t delay_ms)
     s->nretry++;
 }
 
-/* r failed with err: retry later and report it through the callback once per write. */
+/* r failed with err: retry later and report it through the callback once per write.
+ * Until an attempt of r makes progress again, the spool is blocked. */
 COLD_NOINLINE static void req_fail(struct spool *s, struct spool_req *r, int err)
 {
     req_defer(s, r, SPOOL_RETRY_MS);
+    if (!r->failing) {
+        r->failing = true;
+        s->nfailing++;
+        blocked_update(s);
+    }
     if (!r->err_reported) {
         r->err_reported = true;
         ncb_call(s, r->cookie, err);
@@ -386,9 +453,17 @@ static int seg_open(struct spool *s, struct spool_seg *g)
     if (fd < 0) {
         int err = -errno;
         note_error(s, err);
-        LOG_RATELIMITED(1000, LOG_ERR, "spool: openat() failed: %s shard=%u file=%s",
-                        err_str(err), s->shard, name);
+        LOG_RATELIMITED(SPOOL_WARN_MS, LOG_ERR,
+                        "spool: openat() failed, holding writes and retrying: %s shard=%u "
+                        "file=\"%s/%s\"", err_str(err), s->shard, s->path, name);
+        s->open_err = err;
+        s->open_retry_at_ms = clock_mono_ms() + SPOOL_RETRY_MS;
+        blocked_update(s);
         return err;
+    }
+    if (UNLIKELY(s->open_err)) {
+        s->open_err = 0;
+        blocked_update(s);
     }
     g->fd = fd;
     if (s->fsync == SPOOL_FSYNC_NONE)
@@ -426,17 +501,44 @@ COLD_NOINLINE static void on_write_error(struct spool *s, struct spool_req *r, i
     if (res == 0)
         res = -EIO; /* no progress on a regular file */
     note_error(s, res);
-    LOG_RATELIMITED(1000, LOG_WARN, "spool: write() failed, retrying: %s shard=%u segno=%" PRIu64,
-                    err_str(res), s->shard, r->seg->segno);
     req_fail(s, r, res);
+    if (res == -ENOSPC || res == -EDQUOT)
+        LOG_RATELIMITED(SPOOL_WARN_MS, LOG_WARN,
+                        "spool: disk full, holding %" PRIu32 " writes; free space under %s or "
+                        "sluice waits (reading is paused, nothing is dropped, writing resumes "
+                        "by itself) err=\"%s\" shard=%u segno=%" PRIu64 " failing=%" PRIu32,
+                        s->pending, s->path, err_str(res), s->shard, r->seg->segno,
+                        s->nfailing);
+    else if (res == -EIO)
+        LOG_RATELIMITED(SPOOL_WARN_MS, LOG_ERR,
+                        "spool: I/O error writing the spool, holding %" PRIu32 " writes and "
+                        "retrying; check the disk under %s (dmesg) or sluice waits err=\"%s\" "
+                        "shard=%u segno=%" PRIu64 " failing=%" PRIu32,
+                        s->pending, s->path, err_str(res), s->shard, r->seg->segno,
+                        s->nfailing);
+    else
+        LOG_RATELIMITED(SPOOL_WARN_MS, LOG_WARN,
+                        "spool: write() failed, holding %" PRIu32 " writes and retrying: %s "
+                        "shard=%u segno=%" PRIu64 " dir=\"%s\"",
+                        s->pending, err_str(res), s->shard, r->seg->segno, s->path);
 }
 
 static void on_write(struct spool *s, struct spool_req *r, int res)
 {
     r->seg->ops--;
+    if (res > 0) {
+        int fp = FAILPOINT("spool.write"); /* tests: as if write() had failed */
+        if (UNLIKELY(fp < 0))
+            res = fp;
+    }
     if (UNLIKELY(res <= 0)) {
         on_write_error(s, r, res);
         return;
+    }
+    if (UNLIKELY(r->failing)) {
+        r->failing = false;
+        s->nfailing--;
+        blocked_update(s);
     }
     r->done += (size_t)res;
     if (UNLIKELY(r->done < r->len)) {
@@ -446,6 +548,7 @@ static void on_write(struct spool *s, struct spool_req *r, int res)
         return;
     }
     r->state = REQ_WRITTEN;
+    (void)FAILPOINT("spool.written"); /* tests: kill before the covering fdatasync is reaped */
     if (s->fsync == SPOOL_FSYNC_NONE || req_is_durable(r))
         req_release(s, r);
 }
@@ -482,6 +585,7 @@ static void on_seg_op(struct spool *s, unsigned tag, struct spool_seg *g, uint64
         s->st.fsyncs++;
         if (gen > g->synced_gen)
             g->synced_gen = gen;
+        (void)FAILPOINT("spool.synced"); /* tests: kill before the writes are reported durable */
         release_durable(s, g);
         return;
     }
@@ -621,15 +725,22 @@ static int submit(struct spool *s)
                         err_str(rc), s->shard);
         return rc;
     }
+    if (rc > 0 && s->wr_unsubmitted) {
+        s->wr_unsubmitted = 0;
+        (void)FAILPOINT("spool.submitted"); /* tests: kill with writes in the kernel */
+    }
     return 0; /* transient: what is left in the SQ goes with the next submit */
 }
 
-/* Prepare every queued write (opening segments as needed). 0 or the open error. */
+/* Prepare every queued write (opening segments as needed). 0, or the openat
+ * error (the writes stay queued; the open is retried after SPOOL_RETRY_MS). */
 static int prep_queued(struct spool *s)
 {
     while (s->q_head != SPOOL_NIL) {
         struct spool_req *r = &s->reqs[s->q_head];
         if (UNLIKELY(r->seg->fd < 0)) {
+            if (s->open_err && clock_mono_ms() < s->open_retry_at_ms)
+                return s->open_err;
             int rc = seg_open(s, r->seg);
             if (rc)
                 return rc;
@@ -754,6 +865,7 @@ struct spool *spool_create(const struct spool_cfg *cfg, int *err)
     s->fsync_interval_ms = cfg->fsync_interval_ms;
     s->last_fsync_ms = clock_mono_ms() - cfg->fsync_interval_ms;
     s->shard = cfg->shard;
+    snprintf(s->path, sizeof(s->path), "%s", path);
     return s;
 
 fail_dirfd:
@@ -794,6 +906,7 @@ int spool_write(struct spool *s, const void *data, size_t len, void *cookie)
     r->seg = g;
     r->state = REQ_QUEUED;
     r->err_reported = false;
+    r->failing = false;
     r->next = SPOOL_NIL;
     if (s->q_tail == SPOOL_NIL)
         s->q_head = i;
@@ -812,7 +925,7 @@ int spool_write(struct spool *s, const void *data, size_t len, void *cookie)
 
 int spool_commit(struct spool *s)
 {
-    int rc = prep_queued(s);
+    (void)prep_queued(s); /* an openat error is held and retried: see spool_blocked() */
     if (s->fsync == SPOOL_FSYNC_BATCH) {
         int64_t now = 0; /* read the clock only if some segment had an error */
         for (struct spool_seg *g = s->live; g; g = g->next_live) {
@@ -827,8 +940,7 @@ int spool_commit(struct spool *s)
             (void)prep_fsync(s, g);
         }
     }
-    int src = submit(s);
-    return rc ? rc : src;
+    return submit(s);
 }
 
 int spool_poll(struct spool *s, int wait_ms, spool_done_fn cb, void *arg)
@@ -848,7 +960,15 @@ int spool_poll(struct spool *s, int wait_ms, spool_done_fn cb, void *arg)
         if (w < 0 && w != -ETIME && w != -EINTR && w != -EAGAIN)
             rc = w;
         reap(s);
+    } else if (!s->ncb && wait_ms > 0 && s->blocked) {
+        /* Nothing in the kernel, only retries that are not due yet: idle backoff
+         * instead of a busy loop while the disk is full. */
+        int ms = MIN(wait_ms, SPOOL_BLOCKED_SLEEP_MS);
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000};
+        (void)nanosleep(&ts, NULL);
     }
+    if (UNLIKELY(s->open_err) && s->q_head != SPOOL_NIL)
+        (void)prep_queued(s); /* the openat retry, when due */
     maintain(s);
     int src = submit(s);
     if (!rc)
@@ -859,7 +979,14 @@ int spool_poll(struct spool *s, int wait_ms, spool_done_fn cb, void *arg)
 
 uint32_t spool_pending(const struct spool *s) { return s->pending; }
 
-void spool_get_stats(const struct spool *s, struct spool_stats *out) { *out = s->st; }
+bool spool_blocked(const struct spool *s) { return s->blocked; }
+
+void spool_get_stats(const struct spool *s, struct spool_stats *out)
+{
+    *out = s->st;
+    if (s->blocked) /* the episode still running counts up to now */
+        out->blocked_ns += (uint64_t)(clock_mono_ns() - s->blocked_since_ns);
+}
 
 int spool_close(struct spool *s, spool_done_fn cb, void *arg)
 {

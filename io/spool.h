@@ -18,7 +18,12 @@
  * Short writes resubmit the remainder; -EAGAIN/-EINTR resubmit the request;
  * other errors are retried after a delay and reported through the callback's
  * status (negative) without releasing the write: the caller must keep the data
- * until a status-0 callback (issue 4 turns ENOSPC into backpressure).
+ * until a status-0 callback.
+ * Errors are backpressure (DESIGN.md §5): while a write keeps failing (ENOSPC,
+ * EIO, ...) or a segment file cannot be created, spool_blocked() is true and the
+ * caller should take no new input; writing resumes by itself when the disk
+ * lets it. Nothing is dropped and nothing is reported durable past a failing
+ * write. spool_stats counts the errors by errno class and the time blocked.
  * A directory fsync after a segment is created makes its name durable before
  * any write in it is reported durable (batch and interval).
  *
@@ -74,18 +79,26 @@ int spool_write(struct spool *s, const void *data, size_t len, void *cookie) MUS
 
 /* Submit everything queued, plus an fdatasync as the fsync policy requires, in
  * one io_uring_submit. Opens the segment file here when a write is its first.
- * 0 or -errno (an openat error leaves the writes queued for the next commit).
- * @thread shard */
+ * 0 or -errno from io_uring_submit. An openat error is not returned: the writes
+ * stay queued, the open is retried every 100 ms (from spool_commit and
+ * spool_poll) and spool_blocked() is true until it succeeds. @thread shard */
 int spool_commit(struct spool *s) MUST_CHECK;
 
 /* Reap completions and run the callbacks; waits up to wait_ms (0: no wait) for
- * the first completion when writes are in flight. Also seals the segment by size
- * or age and issues interval fdatasyncs. Returns callbacks run, or -errno.
- * @thread shard */
+ * the first completion when writes are in flight, or, while blocked with nothing
+ * in flight, sleeps up to min(wait_ms, 10) ms before retrying what is due. Also
+ * seals the segment by size or age and issues interval fdatasyncs. Returns
+ * callbacks run, or -errno. @thread shard */
 int spool_poll(struct spool *s, int wait_ms, spool_done_fn cb, void *arg);
 
 /* Writes queued or in flight (not yet reported durable). @thread shard */
 uint32_t spool_pending(const struct spool *s);
+
+/* True while some write's last attempt failed (disk full, I/O error: it is being
+ * retried) or a segment file cannot be created: take no new input until it is
+ * false again. Ends by itself at the first write that gets through.
+ * @thread shard @hot */
+bool spool_blocked(const struct spool *s);
 
 /* Wait for every write, fdatasync (even with --fsync none), run the callbacks,
  * seal the open segment, fsync the directory, and free s. 0 when every write
@@ -94,9 +107,19 @@ uint32_t spool_pending(const struct spool *s);
  * durable. @thread shard @blocking */
 int spool_close(struct spool *s, spool_done_fn cb, void *arg) MUST_CHECK;
 
+/* s[0..n) is a decimal number (digits only, n > 0, no overflow) -> *out: shard
+ * directory names and segment numbers. Shared by spool, recovery and sinks. */
+bool spool_parse_num(const char *s, size_t n, uint64_t *out);
+
 /* Counters, for the summary and metrics. @thread shard (read by control after join) */
 struct spool_stats {
     uint64_t writes, bytes, fsyncs, segments_sealed, short_writes, errors;
+    /* errors by errno class (sum == errors); each failed retry counts again */
+    uint64_t err_nospace;      /* ENOSPC, EDQUOT: disk full */
+    uint64_t err_io;           /* EIO */
+    uint64_t err_other;        /* anything else (EFBIG, EACCES, ...) */
+    uint64_t blocked_ns;       /* time spool_blocked() was true (up to the spool_get_stats call) */
+    uint64_t blocked_episodes; /* times it became true */
 };
 void spool_get_stats(const struct spool *s, struct spool_stats *out);
 

@@ -16,6 +16,13 @@
  *   stop: once control sets `stop` (no rx will push again), drain every ring,
  *   then spool_close() makes everything durable and fires the last callbacks.
  *
+ * Backpressure on write errors (DESIGN.md §5): while spool_blocked() (a write
+ * keeps failing: disk full, EIO), the shard pops nothing from its rings; they
+ * fill, rx threads stop reading (credit stops), nothing is dropped. The shard
+ * only polls the spool (which retries and sleeps between retries) until the
+ * first write gets through, then carries on. A stop request waits too: the
+ * drain ends only once the spool is not blocked (a second signal exits at once).
+ *
  * Ordering and durability: within a partition batches arrive in ring order,
  * so tracker ranges are registered in increasing seq order; writes complete in
  * any order and the tracker only publishes a contiguous durable prefix. The
@@ -42,6 +49,7 @@
 #define SHARD_BURST      8
 #define SHARD_SPIN_ROUNDS 256
 #define SHARD_PARK_MS    20
+#define SHARD_BLOCKED_WAIT_MS 20 /* spool_poll wait per loop while the spool is blocked */
 
 struct wreq {
     uint32_t pidx;   /* index into shard->parts */
@@ -70,11 +78,8 @@ static void on_durable(void *arg, void *cookie, int status)
 {
     struct shard_rt *rt = arg;
     struct wreq *w = cookie;
-    if (status < 0) {
-        LOG_RATELIMITED(5000, LOG_WARN, "shard: spool write failed, retrying: %s",
-                        err_str(status));
-        return;
-    }
+    if (status < 0)
+        return; /* being retried; the spool logs it and blocks this shard's input */
     if (w->token >= 0)
         (void)tracker_done(rt->s->parts[w->pidx].trk, (uint32_t)w->token);
     bump(&rt->s->prog.durable_batches, 1);
@@ -218,6 +223,8 @@ static int round_once(struct shard_rt *rt)
     struct shard *s = rt->s;
     int done = 0;
     for (uint32_t k = 0; k < s->nparts; k++) {
+        if (UNLIKELY(spool_blocked(rt->spool)))
+            break; /* take nothing more while writes fail: the rings fill, rx stops */
         uint32_t pidx = (rt->rr + k) % s->nparts;
         void *bs[SHARD_BURST];
         unsigned n = ring_pop_burst(s->parts[pidx].ring, bs, SHARD_BURST);
@@ -260,6 +267,13 @@ static int shard_loop(struct shard_rt *rt)
             return rc;
         if (n > 0 || rc > 0) {
             idle = 0;
+            continue;
+        }
+        if (UNLIKELY(spool_blocked(rt->spool))) {
+            /* Disk full or I/O errors: wait for the retries, take no input. */
+            rc = spool_poll(rt->spool, SHARD_BLOCKED_WAIT_MS, on_durable, rt);
+            if (rc < 0)
+                return rc;
             continue;
         }
         /* acquire pairs with the release store of `stop` in control: every

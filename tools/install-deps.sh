@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake pkg-config git python3
   clang-14 libclang-rt-14-dev llvm-14
   liburing-dev liblz4-dev lz4 libsimdjson-dev libjemalloc-dev
-  libbenchmark-dev libqpid-proton11-dev libcurl4-openssl-dev
+  libbenchmark-dev libqpid-proton11-dev libcurl4-openssl-dev zlib1g-dev
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -77,9 +77,10 @@ int stat_print_json(const char *path, FILE *out)
                 "%s\n    \"%" PRIu32 "\": {\"messages\": %" PRIu64 ", \"records\": %" PRIu64
                 ", \"bytes\": %" PRIu64 ", \"blocks\": %" PRIu32
                 ", \"first_sequence_number\": %" PRId64 ", \"last_sequence_number\": %" PRId64
-                "}",
+                ", \"min_message_bytes\": %" PRIu64 ", \"max_message_bytes\": %" PRIu64
+                ", \"max_records_per_message\": %" PRIu32 "}",
                 p ? "," : "", p, cp->messages, cp->records, cp->bytes, cp->nblocks,
-                cp->first_seq, cp->last_seq);
+                cp->first_seq, cp->last_seq, cp->min_body, cp->max_body, cp->max_records);
     }
     fputs("\n  }\n}\n", out);
     if (fflush(out) != 0 || ferror(out))

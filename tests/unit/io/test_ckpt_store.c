@@ -1,9 +1,13 @@
 /* test_ckpt_store.c - checkpoint files: round trip, atomic replace, damage is an error. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ckpt_store.h"
 #include "err.h"
+#include "failpoint.h"
 #include "harness.h"
 
 static char dir[64];
@@ -79,6 +83,131 @@ TEST(damaged_file_is_an_error_naming_the_place)
         CHECK(strstr(why, "offset") != NULL);
     }
     rmdirtmp();
+}
+
+/* A small checkpoint: partition 0 at seq. */
+static void one(struct ckpt_file *f, int64_t seq)
+{
+    memset(f, 0, sizeof(*f));
+    f->partitions = 1;
+    f->part = calloc(1, sizeof(*f->part));
+    snprintf(f->ns, sizeof(f->ns), "ns");
+    snprintf(f->hub, sizeof(f->hub), "hub");
+    snprintf(f->cg, sizeof(f->cg), "$Default");
+    f->part[0].seq = seq;
+    snprintf(f->part[0].off, sizeof(f->part[0].off), "%lld", (long long)seq * 10);
+    f->part[0].updated_ms = 1700000000000;
+}
+
+static int64_t load_seq(const char *path)
+{
+    struct ckpt_file g;
+    char why[256];
+    if (ckpt_load(path, 1, &g, why, sizeof(why)) != 0)
+        return -2;
+    int64_t seq = g.part[0].seq;
+    ckpt_file_free(&g);
+    return seq;
+}
+
+static int count_temps(void)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "ls %s | grep -c tmp", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    if (p) {
+        if (fscanf(p, "%d", &n) != 1)
+            n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+static int arm(const char *spec)
+{
+    if (spec)
+        setenv("SLUICE_FAILPOINTS", spec, 1);
+    else
+        unsetenv("SLUICE_FAILPOINTS");
+    return failpoint_init();
+}
+
+TEST(failpoint_errors_fail_the_save_and_keep_a_whole_file)
+{
+    mkdirtmp();
+    char path[512];
+    ckpt_path(dir, "hub", "$Default", path, sizeof(path));
+    struct ckpt_file f;
+    one(&f, 5);
+    CHECK_EQ_INT(ckpt_save(path, &f), 0);
+
+    /* an error while writing the temp file: the old checkpoint stays, no temp left */
+    REQUIRE(arm("ckpt.temp_partial=err:ENOSPC") == 0);
+    f.part[0].seq = 6;
+    CHECK_EQ_INT(ckpt_save(path, &f), -ENOSPC);
+    CHECK_EQ_INT(load_seq(path), 5);
+    CHECK_EQ_INT(count_temps(), 0);
+    CHECK_EQ_INT(ckpt_save(path, &f), 0); /* fired once: the next save works */
+    CHECK_EQ_INT(load_seq(path), 6);
+
+    /* an error after the rename (the directory fsync): reported; the file is the new one */
+    REQUIRE(arm("ckpt.renamed=err:EIO") == 0);
+    f.part[0].seq = 7;
+    CHECK_EQ_INT(ckpt_save(path, &f), -EIO);
+    CHECK_EQ_INT(load_seq(path), 7);
+    CHECK_EQ_INT(count_temps(), 0);
+    REQUIRE(arm(NULL) == 0);
+    ckpt_file_free(&f);
+    rmdirtmp();
+}
+
+/* Killed in the middle of the temp file, or between rename and directory fsync:
+ * the checkpoint file is always a whole one (old or new), never a mix. */
+static void kill_at(const char *spec, int64_t want_seq, int want_temps)
+{
+    mkdirtmp();
+    char path[512];
+    ckpt_path(dir, "hub", "$Default", path, sizeof(path));
+    struct ckpt_file f;
+    one(&f, 10);
+    CHECK_EQ_INT(ckpt_save(path, &f), 0);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        if (arm(spec) != 0)
+            _exit(3);
+        f.part[0].seq = 11;
+        _exit(ckpt_save(path, &f) == 0 ? 0 : 4); /* not reached when kill works */
+    }
+    int st = 0;
+    REQUIRE(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    CHECK_EQ_INT(load_seq(path), want_seq);
+    CHECK_EQ_INT(count_temps(), want_temps);
+    if (want_temps) { /* the stale temp file is partial; the next save still works */
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "test $(stat -c %%s %s/*tmp*) -lt $(stat -c %%s '%s')", dir,
+                 path);
+        CHECK_EQ_INT(system(cmd), 0);
+        f.part[0].seq = 12;
+        CHECK_EQ_INT(ckpt_save(path, &f), 0);
+        CHECK_EQ_INT(load_seq(path), 12);
+    }
+    ckpt_file_free(&f);
+    rmdirtmp();
+}
+
+TEST(killed_in_the_temp_file_keeps_the_old_checkpoint)
+{
+    kill_at("ckpt.temp_partial=kill", 10, 1);
+}
+
+TEST(killed_after_the_rename_has_the_new_checkpoint)
+{
+    kill_at("ckpt.renamed=kill", 11, 0);
 }
 
 TEST_MAIN()

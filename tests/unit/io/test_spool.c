@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "failpoint.h"
 #include "harness.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -472,9 +473,14 @@ TEST(write_error_reported_once_then_retried)
     CHECK_EQ_INT(sn->err[2], 1);
     CHECK_EQ_INT(sn->last_err, -EFBIG);
     CHECK_EQ_U64(spool_pending(s), 2);
+    CHECK(spool_blocked(s)); /* failing writes hold the caller's input back */
     struct spool_stats st;
     spool_get_stats(s, &st);
     CHECK(st.errors >= 2);
+    CHECK_EQ_U64(st.err_other, st.errors); /* EFBIG: neither disk full nor EIO */
+    CHECK_EQ_U64(st.err_nospace + st.err_io, 0);
+    CHECK_EQ_U64(st.blocked_episodes, 1);
+    CHECK(st.blocked_ns > 0);
     CHECK(st.short_writes >= 1); /* write 2 got 1096 bytes in before the limit */
 
     REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
@@ -483,6 +489,7 @@ TEST(write_error_reported_once_then_retried)
         CHECK(spool_poll(s, 10, on_done, sn) >= 0);
     CHECK_EQ_INT(sn->ok[1], 1);
     CHECK_EQ_INT(sn->ok[2], 1);
+    CHECK(!spool_blocked(s)); /* resumed by itself */
     CHECK_EQ_INT(spool_close(s, on_done, sn), 0);
     signal(SIGXFSZ, oldsig);
 
@@ -490,6 +497,175 @@ TEST(write_error_reported_once_then_retried)
     snprintf(shard_dir, sizeof(shard_dir), "%s/0", dir);
     CHECK_EQ_INT(check_segments(shard_dir, &w, 0, 1 << 20, 3000), 1);
     free(w.data);
+    free(sn);
+    harness_rm_rf(dir);
+}
+
+/* Arm SLUICE_FAILPOINTS (NULL: disarm). */
+static int arm(const char *spec)
+{
+    if (spec)
+        setenv("SLUICE_FAILPOINTS", spec, 1);
+    else
+        unsetenv("SLUICE_FAILPOINTS");
+    return failpoint_init();
+}
+
+/* Disk full (injected at spool.write) is backpressure: the failing writes keep
+ * their offsets and are retried, spool_blocked() holds input back while any
+ * fails, nothing is reported durable early, and it all lands once writes go
+ * through again; the stats count errors by class and the time blocked. */
+static void injected_error_run(const char *spec, int err, enum spool_fsync mode)
+{
+    char dir[] = "/tmp/sluice_spool_XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    REQUIRE(arm(spec) == 0);
+    struct seen *sn = calloc(1, sizeof(*sn));
+    struct workload w;
+    workload_make(&w, 12, 5000);
+    struct spool_cfg cfg = {.dir = dir, .shard = 0, .segment_bytes = 1 << 20, .fsync = mode};
+    int e = 0;
+    struct spool *s = spool_create(&cfg, &e);
+    REQUIRE(s);
+    for (int i = 0; i < w.n; i++)
+        CHECK_EQ_INT(spool_write(s, w.data + w.off[i], w.off[i + 1] - w.off[i],
+                                 (void *)(uintptr_t)(i + 1)), 0);
+    CHECK_EQ_INT(spool_commit(s), 0);
+    bool saw_blocked = false;
+    uint32_t done_while_blocked_max = 0;
+    int64_t end = clock_mono_ms() + 10000;
+    while (clock_mono_ms() < end && sn->done < (uint32_t)w.n) {
+        CHECK(spool_poll(s, 20, on_done, sn) >= 0);
+        CHECK_EQ_INT(spool_commit(s), 0);
+        if (spool_blocked(s)) {
+            saw_blocked = true;
+            done_while_blocked_max = sn->done;
+        }
+    }
+    CHECK(saw_blocked);
+    CHECK(done_while_blocked_max < (uint32_t)w.n); /* never all done while blocked */
+    CHECK_EQ_U64(sn->done, w.n);
+    CHECK(!spool_blocked(s));
+    CHECK_EQ_U64(spool_pending(s), 0);
+    CHECK_EQ_INT(sn->last_err, -err);
+    int errs = 0;
+    for (int i = 0; i < w.n; i++) {
+        CHECK_EQ_INT(sn->ok[i], 1);
+        errs += sn->err[i];
+    }
+    CHECK(errs >= 1);
+    struct spool_stats st;
+    spool_get_stats(s, &st);
+    CHECK_EQ_U64(st.errors, 6); /* @2*6: hits 2..7 fail */
+    CHECK_EQ_U64(err == ENOSPC ? st.err_nospace : st.err_io, 6);
+    CHECK_EQ_U64(st.err_other, 0);
+    CHECK(st.blocked_episodes >= 1);
+    CHECK(st.blocked_ns >= 90 * 1000000ull); /* at least one 100 ms retry delay */
+    CHECK_EQ_INT(spool_close(s, on_done, sn), 0);
+    CHECK_EQ_INT(arm(NULL), 0);
+    char shard_dir[256];
+    snprintf(shard_dir, sizeof(shard_dir), "%s/0", dir);
+    CHECK_EQ_INT(check_segments(shard_dir, &w, 0, 1 << 20, 5000), 1); /* every byte, in order */
+    free(w.data);
+    free(sn);
+    harness_rm_rf(dir);
+}
+
+TEST(injected_enospc_blocks_then_resumes_batch)
+{
+    injected_error_run("spool.write=err:ENOSPC@2*6", ENOSPC, SPOOL_FSYNC_BATCH);
+}
+
+TEST(injected_eio_blocks_then_resumes_none)
+{
+    injected_error_run("spool.write=err:EIO@2*6", EIO, SPOOL_FSYNC_NONE);
+}
+
+TEST(blocked_poll_sleeps_instead_of_spinning)
+{
+    char dir[] = "/tmp/sluice_spool_XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    REQUIRE(arm("spool.write=err:ENOSPC*0") == 0); /* forever */
+    struct spool_cfg cfg = {.dir = dir, .shard = 0};
+    int e = 0;
+    struct spool *s = spool_create(&cfg, &e);
+    REQUIRE(s);
+    static uint8_t data[100];
+    CHECK_EQ_INT(spool_write(s, data, sizeof(data), (void *)(uintptr_t)1), 0);
+    CHECK_EQ_INT(spool_commit(s), 0);
+    struct seen *sn = calloc(1, sizeof(*sn));
+    int64_t end = clock_mono_ms() + 2000;
+    while (!spool_blocked(s) && clock_mono_ms() < end)
+        CHECK(spool_poll(s, 10, on_done, sn) >= 0);
+    REQUIRE(spool_blocked(s));
+    int64_t t0 = clock_mono_ns();
+    int polls = 0;
+    while (clock_mono_ns() - t0 < 300 * 1000000ll) {
+        CHECK(spool_poll(s, 20, on_done, sn) >= 0);
+        polls++;
+    }
+    CHECK(polls <= 40); /* about 10 ms per poll, not a busy loop */
+    CHECK(spool_blocked(s));
+    CHECK_EQ_INT(sn->ok[0], 0);
+    CHECK_EQ_INT(sn->err[0], 1); /* reported once */
+    struct spool_stats st;
+    spool_get_stats(s, &st);
+    CHECK(st.err_nospace >= 2); /* retried every 100 ms */
+    CHECK(st.blocked_ns >= 250 * 1000000ull);
+    CHECK_EQ_INT(arm(NULL), 0); /* disk has space again */
+    end = clock_mono_ms() + 3000;
+    while (sn->ok[0] == 0 && clock_mono_ms() < end)
+        CHECK(spool_poll(s, 20, on_done, sn) >= 0);
+    CHECK_EQ_INT(sn->ok[0], 1);
+    CHECK(!spool_blocked(s));
+    CHECK_EQ_INT(spool_close(s, on_done, sn), 0);
+    free(sn);
+    harness_rm_rf(dir);
+}
+
+/* A segment file that cannot be created (here: no file descriptor left, EMFILE)
+ * holds the writes queued and blocks; the open is retried by itself and the
+ * writes land once it works. */
+TEST(openat_error_blocks_and_is_retried)
+{
+    char dir[] = "/tmp/sluice_spool_XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    struct spool_cfg cfg = {.dir = dir, .shard = 0};
+    int e = 0;
+    struct spool *s = spool_create(&cfg, &e);
+    REQUIRE(s);
+    static uint8_t data[64];
+    struct seen *sn = calloc(1, sizeof(*sn));
+    CHECK_EQ_INT(spool_write(s, data, sizeof(data), (void *)(uintptr_t)1), 0);
+
+    struct rlimit old;
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    int lowest = dup(0); /* the next fd openat would get */
+    REQUIRE(lowest >= 0);
+    close(lowest);
+    struct rlimit lim = {.rlim_cur = (rlim_t)lowest, .rlim_max = old.rlim_max};
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+    CHECK_EQ_INT(spool_commit(s), 0); /* not an error of the commit */
+    bool blocked = spool_blocked(s);
+    for (int i = 0; i < 15; i++)
+        CHECK(spool_poll(s, 20, on_done, sn) >= 0);
+    bool still = spool_blocked(s);
+    struct spool_stats st;
+    spool_get_stats(s, &st);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
+    CHECK(blocked);
+    CHECK(still);
+    CHECK(st.err_other >= 2); /* EMFILE, retried about every 100 ms */
+    CHECK(st.err_other <= 6);
+    CHECK_EQ_U64(spool_pending(s), 1);
+    CHECK_EQ_INT(sn->ok[0], 0);
+
+    int64_t end = clock_mono_ms() + 3000;
+    while (sn->ok[0] == 0 && clock_mono_ms() < end)
+        CHECK(spool_poll(s, 20, on_done, sn) >= 0);
+    CHECK_EQ_INT(sn->ok[0], 1);
+    CHECK(!spool_blocked(s));
+    CHECK_EQ_INT(spool_close(s, on_done, sn), 0);
     free(sn);
     harness_rm_rf(dir);
 }

@@ -330,9 +330,13 @@ TEST(stat_json)
     /* bodies: {"records":[{"a":1},{"a":2}]} (29) + {"records":[{"a":3}]} (21) */
     CHECK(strstr(s, "\"bytes\": 50,") != NULL);
     CHECK(strstr(s, "\"0\": {\"messages\": 1, \"records\": 2, \"bytes\": 29, \"blocks\": 1, "
-                    "\"first_sequence_number\": 0, \"last_sequence_number\": 0}") != NULL);
+                    "\"first_sequence_number\": 0, \"last_sequence_number\": 0, "
+                    "\"min_message_bytes\": 29, \"max_message_bytes\": 29, "
+                    "\"max_records_per_message\": 2}") != NULL);
     CHECK(strstr(s, "\"3\": {\"messages\": 0, \"records\": 0, \"bytes\": 0, \"blocks\": 0, "
-                    "\"first_sequence_number\": -1, \"last_sequence_number\": -1}") != NULL);
+                    "\"first_sequence_number\": -1, \"last_sequence_number\": -1, "
+                    "\"min_message_bytes\": 0, \"max_message_bytes\": 0, "
+                    "\"max_records_per_message\": 0}") != NULL);
     CHECK(strstr(s, "q\\\"uote") == NULL); /* the input name is not in stat */
     CHECK(strstr(s, "stat.cap\"") != NULL);
     free(s);
