@@ -8,12 +8,29 @@
 #include <stdint.h>
 
 #include "cpu.h"
+#include "eh_rx.h"
 #include "sink.h"
 #include "spool.h"
 
+enum run_source { RUN_SRC_REPLAY, RUN_SRC_EVENTHUB };
+
+#define CFG_PART_MAX 1024u /* partition ids 0..1023 (DESIGN.md §2) */
+
 struct run_cfg {
-    char source[PATH_MAX];       /* as given: "replay:PATH" */
+    char source[PATH_MAX];       /* as given: "replay:PATH" or "eventhub" */
+    enum run_source source_kind;
     char capture[PATH_MAX];      /* PATH from replay:PATH */
+    /* --source eventhub (io/eh_rx.h) */
+    char conn_env[128];          /* name of the variable holding the connection string */
+    char namespace_host[256];    /* --namespace: FQDN, Entra ID auth from AZURE_* */
+    char eventhub[256];          /* --eventhub; else the connection string's EntityPath */
+    bool partitions_all;         /* --partitions all: every partition $management lists */
+    uint8_t partition_set[CFG_PART_MAX]; /* 1: partition id selected (when !partitions_all) */
+    struct eh_start start;       /* --start, when a partition has no checkpoint */
+    char start_text[96];
+    bool has_owner_level;        /* --owner-level given */
+    int64_t owner_level;
+    uint32_t prefetch;           /* most events requested ahead per partition */
     char spool_dir[PATH_MAX];
     uint32_t shards;             /* 0: one per CPU of cpus */
     struct cpu_list cpus;        /* CPUs to pin to (default: all allowed) */

@@ -75,17 +75,141 @@ int cli_parse_bytes(const char *s, uint64_t *out)
 
 static int set_source(struct run_cfg *c, const char *v, char *why, size_t n)
 {
+    if (strcmp(v, "eventhub") == 0) {
+        c->source_kind = RUN_SRC_EVENTHUB;
+        snprintf(c->source, sizeof(c->source), "%s", v);
+        c->capture[0] = '\0';
+        return 0;
+    }
     if (strncmp(v, "replay:", 7) != 0 || !v[7]) {
-        snprintf(why, n, "\"%s\" is not a source; use replay:CAPTURE (the Event Hubs source "
-                 "comes with issue 5)", v);
+        snprintf(why, n, "\"%s\" is not a source; use replay:CAPTURE or eventhub", v);
         return -EINVAL;
     }
     if (strlen(v) >= sizeof(c->source)) {
         snprintf(why, n, "path too long");
         return -EINVAL;
     }
+    c->source_kind = RUN_SRC_REPLAY;
     snprintf(c->source, sizeof(c->source), "%s", v);
     snprintf(c->capture, sizeof(c->capture), "%s", v + 7);
+    return 0;
+}
+
+static int set_conn_env(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    bool ok = *v && strlen(v) < sizeof(c->conn_env) && !(*v >= '0' && *v <= '9');
+    for (const char *p = v; ok && *p; p++)
+        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+             *p == '_';
+    if (!ok) {
+        snprintf(why, n, "\"%.100s\" is not an environment variable name (letters, digits, _; "
+                 "the connection string itself never goes on the command line)", v);
+        return -EINVAL;
+    }
+    snprintf(c->conn_env, sizeof(c->conn_env), "%s", v);
+    return 0;
+}
+
+static int set_namespace(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    bool ok = *v && strlen(v) < sizeof(c->namespace_host) && !strchr(v, '/') && !strchr(v, ';');
+    if (!ok) {
+        snprintf(why, n, "\"%.100s\" is not a host name like NAME.servicebus.windows.net", v);
+        return -EINVAL;
+    }
+    snprintf(c->namespace_host, sizeof(c->namespace_host), "%s", v);
+    return 0;
+}
+
+static int set_eventhub(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (!*v || strlen(v) >= sizeof(c->eventhub) || strchr(v, '/')) {
+        snprintf(why, n, "\"%.100s\" is not an event hub name (1-255 characters, no /)", v);
+        return -EINVAL;
+    }
+    snprintf(c->eventhub, sizeof(c->eventhub), "%s", v);
+    return 0;
+}
+
+static int set_partitions(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    memset(c->partition_set, 0, sizeof(c->partition_set));
+    if (strcmp(v, "all") == 0) {
+        c->partitions_all = true;
+        return 0;
+    }
+    c->partitions_all = false;
+    const char *p = v;
+    int count = 0;
+    while (*p) {
+        char *e;
+        if (*p < '0' || *p > '9')
+            goto bad;
+        unsigned long lo = strtoul(p, &e, 10), hi = lo;
+        if (*e == '-') {
+            if (e[1] < '0' || e[1] > '9')
+                goto bad;
+            hi = strtoul(e + 1, &e, 10);
+        }
+        if (lo > hi || hi >= CFG_PART_MAX)
+            goto bad;
+        for (unsigned long i = lo; i <= hi; i++) {
+            if (c->partition_set[i])
+                goto bad;
+            c->partition_set[i] = 1;
+            count++;
+        }
+        if (*e == ',')
+            e++;
+        else if (*e)
+            goto bad;
+        p = e;
+    }
+    if (count)
+        return 0;
+bad:
+    snprintf(why, n, "\"%.100s\" is not all or a list of partition ids and ranges like 0-3,8 "
+             "(ids < %u, no duplicates)", v, CFG_PART_MAX);
+    return -EINVAL;
+}
+
+static int set_start(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    if (strlen(v) >= sizeof(c->start_text)) {
+        snprintf(why, n, "\"%.60s...\" is too long", v);
+        return -EINVAL;
+    }
+    int rc = eh_start_parse(v, &c->start, why, n);
+    if (rc)
+        return rc;
+    snprintf(c->start_text, sizeof(c->start_text), "%s", v);
+    return 0;
+}
+
+static int set_owner_level(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (strcmp(v, "none") == 0) {
+        c->has_owner_level = false;
+        return 0;
+    }
+    if (parse_u64(v, 0, INT64_MAX, &x)) {
+        snprintf(why, n, "\"%s\" is not none or a whole number from 0", v);
+        return -EINVAL;
+    }
+    c->has_owner_level = true;
+    c->owner_level = (int64_t)x;
+    return 0;
+}
+
+static int set_prefetch(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x;
+    if (parse_u64(v, 1, 100000, &x)) {
+        snprintf(why, n, "\"%s\" is not a whole number from 1 to 100000", v);
+        return -EINVAL;
+    }
+    c->prefetch = (uint32_t)x;
     return 0;
 }
 
@@ -430,9 +554,35 @@ static int set_retain_hours(struct run_cfg *c, const char *v, char *why, size_t 
 }
 
 static const struct flag run_flags[] = {
-    {"source", "replay:CAPTURE", NULL,
+    {"source", "replay:CAPTURE|eventhub", NULL,
      "Where events come from. replay:CAPTURE reads a capture file made by sluice-replay "
-     "(synth, import). Required.", set_source},
+     "(synth, import). eventhub receives from Azure Event Hubs over AMQP 1.0 (TLS on 5671), "
+     "one connection per partition; see --connection-string-env or --namespace. Required.",
+     set_source},
+    {"connection-string-env", "VAR", "SLUICE_CONNECTION_STRING", "eventhub: the environment "
+     "variable holding the Event Hubs connection string (Endpoint=sb://...;"
+     "SharedAccessKeyName=...;SharedAccessKey=...;EntityPath=HUB, or SharedAccessSignature=...; "
+     "UseDevelopmentEmulator=true allows plain AMQP to a loopback emulator). The secret is "
+     "read only from the environment, never from the command line.", set_conn_env},
+    {"namespace", "HOST", NULL, "eventhub without a connection string: the namespace "
+     "(NAME.servicebus.windows.net), authenticated with a Microsoft Entra ID token from "
+     "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE, "
+     "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_CLIENT_SECRET. Needs --eventhub.", set_namespace},
+    {"eventhub", "NAME", NULL, "eventhub: the event hub; default: the connection string's "
+     "EntityPath.", set_eventhub},
+    {"partitions", "all|LIST", "all", "eventhub: partitions to receive, e.g. 0-3,8 (ids as "
+     "$management lists them); all: every partition of the hub.", set_partitions},
+    {"start", "earliest|latest|seq:N|offset:S|time:T", "earliest", "eventhub: where a "
+     "partition without a checkpoint starts: the first retained event, only new events, after "
+     "sequence number N, after offset S, or after enqueued time T (ISO 8601 UTC like "
+     "2026-11-30T00:00:00Z, or ms since 1970). With a checkpoint, reading resumes after its "
+     "sequence number.", set_start},
+    {"owner-level", "N|none", "none", "eventhub: owner level (epoch) of the receivers; a "
+     "receiver with a higher or equal level takes the partition over (the SDK processors "
+     "use 0).", set_owner_level},
+    {"prefetch", "N", "300", "eventhub: most events requested ahead per partition; credit is "
+     "also bounded by free --rx-batches, so a slow pipeline slows the hub (1..100000).",
+     set_prefetch},
     {"spool-dir", "DIR", NULL,
      "Spool directory: segments (DIR/<shard>/*.seg), dead letters and checkpoint files. "
      "Created 0700 if missing. Required.", set_spool_dir},
@@ -441,7 +591,8 @@ static const struct flag run_flags[] = {
     {"cpus", "LIST|all", "all", "CPUs to pin to, e.g. 0-3,8. rx threads are pinned round-robin "
      "over the list, shard i to CPU i mod len.", set_cpus},
     {"until-caught-up", NULL, "false", "Exit 0 once every partition is drained, durable and "
-     "checkpointed (for replays and load tests). Without it, sluice runs until SIGINT/SIGTERM.",
+     "checkpointed (for replays and load tests; eventhub: up to the last sequence number "
+     "$management reported at start). Without it, sluice runs until SIGINT/SIGTERM.",
      set_until},
     {"fsync", "batch|interval:MS|none", "batch", "When spool writes are fdatasync'ed: after each "
      "group of writes the shard submits together (batch), at most once every MS ms (interval), "
@@ -552,7 +703,7 @@ static void print_wrapped(FILE *out, const char *text)
 void cli_print_run_help(FILE *out)
 {
     fprintf(out,
-            "usage: sluice run --source replay:CAPTURE --spool-dir DIR [flags]\n\n"
+            "usage: sluice run --source replay:CAPTURE|eventhub --spool-dir DIR [flags]\n\n"
             "Reads every partition of the source with one pinned rx thread each, normalizes every\n"
             "Defender record to OCSF in --shards pinned shard threads, writes LZ4-framed spool\n"
             "segments through io_uring, and checkpoints per partition only what is durable.\n"
@@ -599,6 +750,28 @@ void cli_print_config(const struct run_cfg *c, FILE *out)
                  "progress-ms = %lld\n",
             c->consumer_group, c->keep_original ? "true" : "false", c->log_level,
             c->stats_json[0] ? c->stats_json : "(none)", (long long)c->progress_ms);
+    if (c->source_kind == RUN_SRC_EVENTHUB) {
+        fprintf(out, "connection-string-env = %s\nnamespace = %s\neventhub = %s\n", c->conn_env,
+                c->namespace_host[0] ? c->namespace_host : "(from the connection string)",
+                c->eventhub[0] ? c->eventhub : "(from the connection string)");
+        fprintf(out, "partitions = ");
+        if (c->partitions_all) {
+            fprintf(out, "all");
+        } else {
+            const char *sep = "";
+            for (uint32_t i = 0; i < CFG_PART_MAX; i++)
+                if (c->partition_set[i]) {
+                    fprintf(out, "%s%u", sep, i);
+                    sep = ",";
+                }
+        }
+        fprintf(out, "\nstart = %s\n", c->start_text);
+        if (c->has_owner_level)
+            fprintf(out, "owner-level = %lld\n", (long long)c->owner_level);
+        else
+            fprintf(out, "owner-level = none\n");
+        fprintf(out, "prefetch = %u\n", c->prefetch);
+    }
     for (uint32_t i = 0; i < c->nsinks; i++)
         fprintf(out, "sink = %s (id %s)\n", c->sinks[i].shown, c->sinks[i].id);
     if (!c->nsinks)
@@ -664,7 +837,11 @@ int cli_parse_run(int argc, char **argv, struct run_cfg *cfg, FILE *out, FILE *e
     }
     if (!cfg->source[0]) {
         fprintf(err, "sluice: --source: missing; give replay:CAPTURE (make one with "
-                     "sluice-replay synth)\n");
+                     "sluice-replay synth) or eventhub\n");
+        return 2;
+    }
+    if (cfg->source_kind == RUN_SRC_EVENTHUB && cfg->namespace_host[0] && !cfg->eventhub[0]) {
+        fprintf(err, "sluice: --namespace: needs --eventhub NAME too\n");
         return 2;
     }
     if (!cfg->spool_dir[0]) {

@@ -43,6 +43,8 @@
 #include "capture.h"
 #include "cfg.h"
 #include "ckpt_store.h"
+#include "eh_auth.h"
+#include "eh_rx.h"
 #include "cli.h"
 #include "clock.h"
 #include "err.h"
@@ -115,6 +117,8 @@ struct run {
     uint32_t nshards;
     uint32_t nparts;
     uint32_t rx_live;           /* rx threads started and not yet joined: persist() wakes them */
+    struct rx_eh_src *eh;       /* --source eventhub: shared by the rx threads; NULL for replay */
+    char (*eh_ids)[32];         /* [partitions] eventhub partition id, "" when not received */
     struct fwd *fwd;            /* forwarders (--sink); NULL without */
 };
 
@@ -329,6 +333,19 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
                 R->recovered.bytes_cut);
     fprintf(o, "  checkpoint   %s (%u partitions; reading waited %" PRIu64
                " times for one at --inflight-bytes)\n", R->ckpt_path, ck, inflight_waits);
+    uint64_t eh_rec = 0, eh_st[EH_ST__COUNT] = {0};
+    if (R->eh) {
+        for (uint32_t p = 0; p < R->nparts; p++) {
+            eh_rec += atomic_load_explicit(&R->rx[p].eh_reconnects, memory_order_relaxed);
+            for (int k = 0; k < EH_ST__COUNT; k++)
+                eh_st[k] += atomic_load_explicit(&R->rx[p].eh_by_status[k], memory_order_relaxed);
+        }
+        fprintf(o, "  eventhub     %" PRIu64 " reconnects", eh_rec);
+        for (int k = EH_ST_STOLEN; k < EH_ST__COUNT; k++)
+            if (eh_st[k])
+                fprintf(o, ", %s %" PRIu64, eh_status_name((enum eh_status)k), eh_st[k]);
+        fputc('\n', o);
+    }
     if (R->fwd)
         fwd_print_summary(R->fwd, o);
     if (untracked)
@@ -374,6 +391,12 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
                ",\"removed\":%" PRIu64 ",\"regions_cut\":%" PRIu64 ",\"bytes_cut\":%" PRIu64 "}",
             R->recovered.open_segments, R->recovered.sealed, R->recovered.removed,
             R->recovered.cut_regions, R->recovered.bytes_cut);
+    if (R->eh) {
+        fprintf(j, ",\"eventhub\":{\"reconnects\":%" PRIu64, eh_rec);
+        for (int k = EH_ST_STOLEN; k < EH_ST__COUNT; k++)
+            fprintf(j, ",\"%s\":%" PRIu64, eh_status_name((enum eh_status)k), eh_st[k]);
+        fputc('}', j);
+    }
     if (R->fwd)
         fwd_print_json(R->fwd, j);
     json_counts(j, "by_table", t.by_table, NT__COUNT, table_name);
@@ -408,6 +431,120 @@ static void stop_rx(struct run *R, uint32_t started)
         atomic_store_explicit(&R->rx[p].stop, 1, memory_order_relaxed);
 }
 
+/* --source eventhub: credentials, then $management READ for the partitions and
+ * their last sequence numbers (the --until-caught-up targets). The hub is
+ * described through R->cap (ns, hub, partitions, part[].last_seq) so that the
+ * rest of the run treats both sources alike. 0, or 1 after one line on stderr. */
+static int setup_eventhub(struct run *R)
+{
+    struct run_cfg *c = &R->cfg;
+    struct rx_eh_src *src = calloc(1, sizeof(*src));
+    if (!src) {
+        fprintf(stderr, "sluice: out of memory\n");
+        return 1;
+    }
+    R->eh = src;
+    char why[512];
+    const char *hub = c->eventhub;
+    if (c->namespace_host[0]) {
+        snprintf(src->conn.host, sizeof(src->conn.host), "%s", c->namespace_host);
+        src->conn.port = EH_AMQPS_PORT;
+        src->conn.tls = true;
+        src->entra = true;
+    } else {
+        const char *cs = getenv(c->conn_env);
+        if (!cs || !*cs) {
+            fprintf(stderr, "sluice: --connection-string-env: $%s is not set; put the Event Hubs "
+                            "connection string there, or give --namespace and --eventhub to use "
+                            "Microsoft Entra ID\n", c->conn_env);
+            return 1;
+        }
+        if (eh_conn_parse(cs, &src->conn, why, sizeof(why)) != 0) {
+            fprintf(stderr, "sluice: --connection-string-env: $%s: %s\n", c->conn_env, why);
+            return 1;
+        }
+        if (!hub[0])
+            hub = src->conn.entity;
+        if (!hub[0]) {
+            fprintf(stderr, "sluice: --eventhub: missing; the connection string in $%s has no "
+                            "EntityPath\n", c->conn_env);
+            return 1;
+        }
+        src->entra = !src->conn.key[0] && !src->conn.sas[0];
+    }
+    struct eh_rx_cfg *t = &src->tmpl;
+    snprintf(t->host, sizeof(t->host), "%s", src->conn.host);
+    t->port = src->conn.port;
+    t->tls = src->conn.tls;
+    snprintf(t->hub, sizeof(t->hub), "%s", hub);
+    snprintf(t->cg, sizeof(t->cg), "%s", c->consumer_group);
+    t->start = c->start;
+    t->has_owner_level = c->has_owner_level;
+    t->owner_level = c->owner_level;
+    t->prefetch = c->prefetch;
+    t->token = rx_eh_token;
+    t->token_ctx = src;
+    snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-mgmt");
+    struct eh_hub_info *info = calloc(1, sizeof(*info));
+    if (!info) {
+        fprintf(stderr, "sluice: out of memory\n");
+        return 1;
+    }
+    int rc = eh_mgmt_read(t, true, info, 60000, why, sizeof(why));
+    if (rc) {
+        fprintf(stderr, "sluice: --source eventhub: cannot read event hub \"%s\" on %s:%u: %s "
+                        "(%s)\n", hub, t->host, (unsigned)t->port, why, err_str(rc));
+        free(info);
+        return 1;
+    }
+    uint32_t nparts = 0;
+    for (uint32_t i = 0; i < info->partitions; i++) {
+        char *e;
+        unsigned long id = strtoul(info->part[i].id, &e, 10);
+        if (*e || e == info->part[i].id || id >= CFG_PART_MAX) {
+            fprintf(stderr, "sluice: --source eventhub: partition id \"%s\" is not a number "
+                            "below %u; sluice numbers its checkpoints by partition id\n",
+                    info->part[i].id, CFG_PART_MAX);
+            free(info);
+            return 1;
+        }
+        if (id + 1 > nparts)
+            nparts = (uint32_t)id + 1;
+    }
+    if (!c->partitions_all)
+        for (uint32_t p = 0; p < CFG_PART_MAX; p++)
+            if (c->partition_set[p] && p >= nparts) {
+                fprintf(stderr, "sluice: --partitions: event hub \"%s\" has no partition %u "
+                                "(it has %u)\n", hub, p, info->partitions);
+                free(info);
+                return 1;
+            }
+    R->cap.part = calloc(nparts, sizeof(*R->cap.part));
+    R->eh_ids = calloc(nparts, sizeof(*R->eh_ids));
+    if (!R->cap.part || !R->eh_ids) {
+        fprintf(stderr, "sluice: out of memory\n");
+        free(info);
+        return 1;
+    }
+    R->cap.partitions = nparts;
+    for (uint32_t p = 0; p < nparts; p++)
+        R->cap.part[p].first_seq = R->cap.part[p].last_seq = -1;
+    for (uint32_t i = 0; i < info->partitions; i++) {
+        uint32_t id = (uint32_t)strtoul(info->part[i].id, NULL, 10);
+        if (!c->partitions_all && !c->partition_set[id])
+            continue;
+        snprintf(R->eh_ids[id], sizeof(R->eh_ids[id]), "%s", info->part[i].id);
+        R->cap.part[id].first_seq = info->part[i].empty ? -1 : info->part[i].begin_seq;
+        R->cap.part[id].last_seq = info->part[i].last_seq;
+    }
+    snprintf(R->cap.ns, sizeof(R->cap.ns), "%s", t->host);
+    snprintf(R->cap.hub, sizeof(R->cap.hub), "%s", hub);
+    log_info("run: event hub %s/%s has %u partitions (consumer group %s)", R->cap.ns, R->cap.hub,
+             info->partitions, c->consumer_group);
+    free(info);
+    return 0;
+}
+
 static int setup(struct run *R)
 {
     struct run_cfg *c = &R->cfg;
@@ -415,11 +552,17 @@ static int setup(struct run *R)
         fprintf(stderr, "sluice: --cpus: cannot read this process's CPU affinity\n");
         return 1;
     }
-    int rc = capture_open(c->capture, &R->cap);
-    if (rc) {
-        fprintf(stderr, "sluice: --source: cannot read capture \"%s\": %s\n", c->capture,
-                err_str(rc));
-        return 1;
+    int rc;
+    if (c->source_kind == RUN_SRC_EVENTHUB) {
+        if (setup_eventhub(R) != 0)
+            return 1;
+    } else {
+        rc = capture_open(c->capture, &R->cap);
+        if (rc) {
+            fprintf(stderr, "sluice: --source: cannot read capture \"%s\": %s\n", c->capture,
+                    err_str(rc));
+            return 1;
+        }
     }
     R->nparts = R->cap.partitions;
     rc = mkdir_p(c->spool_dir, 0700);
@@ -531,6 +674,11 @@ static void free_all(struct run *R)
     free(R->saved_seq);
     ckpt_file_free(&R->ckpt);
     capture_close(&R->cap);
+    free(R->eh_ids);
+    if (R->eh) {
+        memset(R->eh, 0, sizeof(*R->eh)); /* secrets */
+        free(R->eh);
+    }
 }
 
 int run_main(int argc, char **argv)
@@ -606,6 +754,21 @@ int run_main(int argc, char **argv)
         x->start_after = R->ckpt.part[p].seq;
         x->cfg = &R->cfg;
         x->cap = &R->cap;
+        x->eh = R->eh;
+        if (R->eh) {
+            snprintf(x->eh_partition, sizeof(x->eh_partition), "%s", R->eh_ids[p]);
+            x->eh_skip = !R->eh_ids[p][0];
+            /* --until-caught-up target: nothing when --start latest (no checkpoint) or
+             * when reading starts at or after the last enqueued seq */
+            int64_t ck = R->ckpt.part[p].seq;
+            int64_t after = ck >= 0                                 ? ck
+                            : R->cfg.start.kind == EH_START_SEQ ? R->cfg.start.seq
+                                                                 : -1;
+            if ((ck < 0 && R->cfg.start.kind == EH_START_LATEST) ||
+                (after >= R->cap.part[p].last_seq && ck < R->cap.part[p].last_seq))
+                R->cap.part[p].last_seq = -1;
+            x->until_seq = R->cap.part[p].last_seq;
+        }
         x->ring = R->rings[p];
         x->shard_park = &R->shards[p % R->nshards].park;
         rc = rx_start(x);

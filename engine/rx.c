@@ -1,4 +1,4 @@
-/* rx.c - replay rx thread: one partition of a capture into batches.
+/* rx.c - rx thread: one partition of a capture, or of an Event Hub, into batches.
  *
  * DESIGN
  *   pool_get -> fill from capture_reader_next until the batch is full or the
@@ -10,10 +10,21 @@
  * frees the pool, because the memory came from its own arena.
  * A message larger than an empty batch is a configuration error, reported with
  * the fix (--batch-bytes); nothing is skipped silently.
+ *
+ * Event Hubs (eh_loop): the same batches, filled from io/eh_rx.h callbacks on
+ * this thread. Credit = room for events in the free batches (free batches x
+ * the events a batch holds at the running average body size, at most
+ * --prefetch): with no batch home, credit stops and the hub stops sending.
+ * An event that finds no room is refused (-EAGAIN) and stays unsettled in
+ * proton until a batch comes home; nothing is dropped. A partial batch is
+ * pushed as soon as a poll brings nothing new (latency), a full one at once.
+ * The thread never parks here: it waits in eh_rx_poll() with a short bound,
+ * which also keeps the connection's heartbeats and token renewals going.
  */
 #include "rx.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +35,7 @@
 #include "log.h"
 #include "mem.h"
 #include "pool.h"
+#include "tracker.h"
 
 #define RX_SPIN 128
 #define RX_PARK_MS 20
@@ -198,11 +210,214 @@ static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
     return rc;
 }
 
+/* ---- Event Hubs ------------------------------------------------------------------------- */
+
+int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
+                int64_t *expires_s)
+{
+    const struct rx_eh_src *src = ctx;
+    if (src->entra) {
+        struct eh_token *t = malloc(sizeof(*t)); /* 16 KiB; once per renewal */
+        if (!t)
+            return -ENOMEM;
+        char why[256];
+        int rc = eh_entra_token("https://eventhubs.azure.net/.default", t, why, sizeof(why));
+        if (rc) {
+            LOG_RATELIMITED(10000, LOG_ERR, "eh: Entra ID token failed: %s (%s) fix=\"check "
+                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential variables\"",
+                            err_str(rc), why);
+        } else if (strlen(t->token) >= n) {
+            rc = -ENOSPC;
+        } else {
+            snprintf(token, n, "%s", t->token);
+            *type = "jwt";
+            *expires_s = t->expires_s;
+        }
+        memset(t, 0, sizeof(*t));
+        free(t);
+        return rc;
+    }
+    if (src->conn.sas[0]) {
+        if (strlen(src->conn.sas) >= n)
+            return -ENOSPC;
+        snprintf(token, n, "%s", src->conn.sas);
+        *type = "servicebus.windows.net:sastoken";
+        *expires_s = 0; /* a fixed signature cannot be renewed */
+        return 0;
+    }
+    int64_t exp = clock_real_ms() / 1000 + 3600;
+    int rc = eh_sas_token(audience, src->conn.key_name, src->conn.key, exp, token, n);
+    if (rc)
+        return rc;
+    *type = "servicebus.windows.net:sastoken";
+    *expires_s = exp;
+    return 0;
+}
+
+struct eh_fill {
+    struct rx *r;
+    struct pool *pool;
+    struct batch *b;        /* being filled; NULL: none held */
+    struct inflight *fl;    /* --inflight-bytes, or NULL */
+    uint64_t avg_body;      /* running average body bytes (credit estimate) */
+    int64_t last_seq;       /* last event taken */
+};
+
+/* --inflight-bytes without waiting: true when reading may go on; else asks
+ * control for a checkpoint. */
+static bool inflight_ok(struct rx *r, struct inflight *fl)
+{
+    if (!fl)
+        return true;
+    int64_t done = atomic_load_explicit(&r->persisted, memory_order_acquire);
+    while (fl->tail != fl->head && fl->seq[fl->tail % RX_INFLIGHT_SLOTS] <= done) {
+        fl->acked = fl->upto[fl->tail % RX_INFLIGHT_SLOTS];
+        fl->tail++;
+    }
+    if (fl->tail == fl->head)
+        fl->acked = fl->read;
+    if (fl->read - fl->acked < r->cfg->inflight_bytes && fl->head - fl->tail < RX_INFLIGHT_SLOTS)
+        return true;
+    atomic_store_explicit(&r->want_persist, 1, memory_order_relaxed);
+    return false;
+}
+
+/* eh_event_fn: copy one event into the current batch. @hot */
+static int eh_take(void *ctx, const struct eh_event *ev)
+{
+    struct eh_fill *f = ctx;
+    struct rx *r = f->r;
+    size_t off_len = MIN(ev->off_len, (size_t)TRACKER_OFF_MAX);
+    for (;;) {
+        if (!f->b) {
+            if (!inflight_ok(r, f->fl))
+                return -EAGAIN;
+            f->b = pool_get(f->pool);
+            if (!f->b)
+                return -EAGAIN;
+            batch_reset(f->b, r->partition);
+        }
+        char *body = batch_add(f->b, ev->seq, ev->enq_ms, ev->off, off_len, ev->key,
+                               MIN(ev->key_len, (size_t)65535), NULL, 0, 0, 0, ev->body_len);
+        if (body) {
+            memcpy(body, ev->body, ev->body_len);
+            f->avg_body = (f->avg_body * 7 + ev->body_len) / 8;
+            f->last_seq = ev->seq;
+            return 0;
+        }
+        if (f->b->count == 0 || !batch_fits_empty(f->b->cap, ev->body_len, off_len + ev->key_len)) {
+            log_err("rx: message too large for a batch: seq=%lld bytes=%zu batch_bytes=%u "
+                    "partition=%u fix=\"raise --batch-bytes\"",
+                    (long long)ev->seq, ev->body_len, f->b->cap, r->partition);
+            return ERR_TOO_BIG;
+        }
+        push(r, f->b, f->fl);
+        f->b = NULL;
+    }
+}
+
+/* Events the free batches can take now (credit), at most --prefetch. */
+static uint32_t eh_room(struct eh_fill *f)
+{
+    if (f->fl && !inflight_ok(f->r, f->fl))
+        return 0;
+    uint64_t need = f->avg_body + JSON_PAD + 64 + sizeof(struct batch_msg); /* per event */
+    uint64_t per = f->r->cfg->batch_bytes / need;
+    if (per < 1)
+        per = 1;
+    uint64_t room = (uint64_t)pool_home(f->pool) * per;
+    if (f->b && f->b->data_low > f->b->desc_end)
+        room += (f->b->data_low - f->b->desc_end) / need;
+    return (uint32_t)MIN(room, (uint64_t)f->r->cfg->prefetch);
+}
+
+static int eh_loop(struct rx *r, struct pool *pool, struct batch **held)
+{
+    *held = NULL;
+    if (r->eh_skip)
+        return 0;
+    bool until = r->cfg->until_caught_up;
+    /* the seq reading starts after: the checkpoint, else --start seq:N */
+    int64_t after = r->start_after >= 0                 ? r->start_after
+                    : r->cfg->start.kind == EH_START_SEQ ? r->cfg->start.seq
+                                                         : -1;
+    if (until && (r->until_seq < 0 || after >= r->until_seq ||
+                  (r->start_after < 0 && r->cfg->start.kind == EH_START_LATEST)))
+        return 0; /* nothing to catch up on */
+    struct eh_fill f = {.r = r, .pool = pool, .avg_body = 4096, .last_seq = after};
+    if (r->cfg->inflight_bytes) {
+        f.fl = mem_alloc(sizeof(*f.fl));
+        if (!f.fl)
+            return -ENOMEM;
+        memset(f.fl, 0, sizeof(*f.fl));
+    }
+    struct eh_rx_cfg c = r->eh->tmpl;
+    snprintf(c.partition, sizeof(c.partition), "%s", r->eh_partition);
+    snprintf(c.receiver_name, sizeof(c.receiver_name), "sluice-%s-%s", r->eh_partition,
+             c.cg);
+    if (r->start_after >= 0)
+        c.start = (struct eh_start){.kind = EH_START_SEQ, .seq = r->start_after};
+    c.on_event = eh_take;
+    c.event_ctx = &f;
+    int rc;
+    struct eh_rx *eh = eh_rx_create(&c, &rc);
+    if (!eh) {
+        log_err("rx: cannot start the Event Hubs receiver: %s partition=%s", err_str(rc),
+                r->eh_partition);
+        mem_free(f.fl);
+        return rc;
+    }
+    rc = 0;
+    while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+        if (until && f.last_seq >= r->until_seq && !(f.b && f.b->count))
+            break;
+        eh_rx_set_credit(eh, eh_room(&f));
+        int timeout = f.b && f.b->count ? 1 : pool_home(pool) ? 50 : 5;
+        int n = eh_rx_poll(eh, timeout);
+        if (n < 0) {
+            rc = n;
+            break;
+        }
+        const struct eh_rx_stats *st = eh_rx_stats(eh);
+        atomic_store_explicit(&r->eh_status, (int)st->status, memory_order_relaxed);
+        if (st->reconnects != atomic_load_explicit(&r->eh_reconnects, memory_order_relaxed)) {
+            atomic_store_explicit(&r->eh_reconnects, st->reconnects, memory_order_relaxed);
+            for (int k = 0; k < EH_ST__COUNT; k++)
+                atomic_store_explicit(&r->eh_by_status[k], st->by_status[k],
+                                      memory_order_relaxed);
+        }
+        if (f.b && f.b->count && (n == 0 || f.b->data_low - f.b->desc_end < f.b->cap / 8 ||
+                                  (until && f.last_seq >= r->until_seq))) {
+            push(r, f.b, f.fl);
+            f.b = NULL;
+        }
+    }
+    if (f.b && f.b->count) {
+        push(r, f.b, f.fl);
+        f.b = NULL;
+    }
+    *held = f.b;
+    const struct eh_rx_stats *st = eh_rx_stats(eh);
+    atomic_store_explicit(&r->eh_reconnects, st->reconnects, memory_order_relaxed);
+    for (int k = 0; k < EH_ST__COUNT; k++)
+        atomic_store_explicit(&r->eh_by_status[k], st->by_status[k], memory_order_relaxed);
+    log_info("rx: eventhub partition=%s events=%llu connects=%llu reconnects=%llu "
+             "cbs_puts=%llu last_seq=%lld",
+             r->eh_partition, (unsigned long long)st->events, (unsigned long long)st->connects,
+             (unsigned long long)st->reconnects, (unsigned long long)st->cbs_puts,
+             (long long)st->last_seq);
+    eh_rx_destroy(eh, 2000);
+    mem_free(f.fl);
+    return rc;
+}
+
 static void *rx_main(void *arg)
 {
     struct rx *r = arg;
     log_set_thread("rx", (int)r->partition);
     int rc = 0;
+    if (r->eh && r->eh_skip) /* eventhub partition not selected: no pool, no connection */
+        goto out;
     if (r->cpu >= 0 && (rc = cpu_pin_self((unsigned)r->cpu)) != 0)
         log_warn("rx: cannot pin to CPU %d: %s", r->cpu, err_str(rc));
     rc = mem_thread_init();
@@ -215,6 +430,10 @@ static void *rx_main(void *arg)
         goto out;
     }
     struct batch *held = NULL;
+    if (r->eh) {
+        rc = eh_loop(r, pool, &held);
+        goto fail_pool;
+    }
     struct capture_reader *rd =
         capture_reader_open(r->cfg->capture, r->cap, r->partition, r->start_after, &rc);
     if (!rd) {
@@ -273,6 +492,10 @@ int rx_start(struct rx *r)
     atomic_init(&r->persisted, r->start_after);
     atomic_init(&r->want_persist, 0);
     atomic_init(&r->inflight_waits, 0);
+    atomic_init(&r->eh_status, 0);
+    atomic_init(&r->eh_reconnects, 0);
+    for (int k = 0; k < EH_ST__COUNT; k++)
+        atomic_init(&r->eh_by_status[k], 0);
     r->err = 0;
     r->lost_batches = 0;
     int rc = park_init(&r->park);

@@ -2,9 +2,10 @@
  *
  * One rx thread per partition, pinned. It owns its batch pool and the producer
  * side of its ring to the shard. For the replay source it reads its partition of
- * the capture into batches; for Event Hubs (issue 5) it will own a proton
- * connection and grant link credit from free batches. When the pool is empty
- * the thread stops reading (backpressure) and parks until a batch comes home.
+ * the capture into batches; for Event Hubs it owns an io/eh_rx.h receiver (its
+ * own proton proactor and connection) and grants link credit from free batches.
+ * When the pool is empty the thread stops reading (backpressure: no credit for
+ * Event Hubs) and waits until a batch comes home.
  */
 #ifndef SLUICE_RX_H
 #define SLUICE_RX_H
@@ -16,8 +17,24 @@
 #include "capture.h"
 #include "cfg.h"
 #include "compiler.h"
+#include "eh_auth.h"
+#include "eh_rx.h"
 #include "park.h"
 #include "ring.h"
+
+/* What every eventhub rx thread shares, read-only once threads start (control
+ * writes it before). Secrets live here and nowhere else. */
+struct rx_eh_src {
+    struct eh_rx_cfg tmpl;     /* host, port, tls, hub, cg, owner level, prefetch, token */
+    struct eh_conn conn;       /* parsed connection string (SECRET: key, sas) */
+    bool entra;                /* tokens from Microsoft Entra ID (eh_entra_token) */
+};
+
+/* eh_token_fn over a struct rx_eh_src: SAS signed for the audience (1 h), the
+ * connection string's fixed SharedAccessSignature, or an Entra ID JWT.
+ * @thread any (reentrant) */
+int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
+                int64_t *expires_s);
 
 struct rx {
     /* control -> rx */
@@ -40,6 +57,14 @@ struct rx {
     int64_t start_after;           /* resume after this seq (checkpoint), -1: from the start */
     const struct run_cfg *cfg;
     const struct capture *cap;
+    const struct rx_eh_src *eh;    /* eventhub: shared source; NULL for replay */
+    char eh_partition[32];         /* eventhub: partition id */
+    bool eh_skip;                  /* eventhub: partition not selected: finish at once */
+    int64_t until_seq;             /* eventhub --until-caught-up: done once this seq is
+                                      pushed (last enqueued at start); -1: nothing to read */
+    _Atomic int eh_status;         /* eventhub: enum eh_status, rx -> control */
+    _Atomic uint64_t eh_reconnects;            /* eventhub: rx -> control */
+    _Atomic uint64_t eh_by_status[EH_ST__COUNT]; /* eventhub: detaches/closes per condition */
     struct ring *ring;             /* to the shard; this thread is the producer */
     struct park *shard_park;       /* woken after each push */
     struct park park;              /* this thread parks here; pool_put wakes it */

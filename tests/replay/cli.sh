@@ -60,7 +60,7 @@ expect_usage 'stat: too many arguments' stat a b
 expect_usage 'unknown command "bogus"' bogus
 expect_usage 'no command given'
 expect_usage '"a\x0ab"' synth --out "$T/x" --partitions $'a\nb' --events 1
-for c in run serve record; do
+for c in run record; do
   expect_usage "sluice-replay: $c is not implemented yet (see issue 5)" $c --source x
 done
 [ ! -e "$T/x" ] || fail "a usage error created the output file"

@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "err.h"
 #include "import.h"
+#include "serve.h"
 #include "stat.h"
 #include "synth.h"
 
@@ -39,7 +40,7 @@
 #define SYNTH_DEF_NS  "synth.servicebus.windows.net"
 #define SYNTH_DEF_HUB "defender"
 
-enum flag_kind { FK_PATH, FK_NUM, FK_HOST, FK_HUB, FK_TIME };
+enum flag_kind { FK_PATH, FK_NUM, FK_HOST, FK_HUB, FK_TIME, FK_STR };
 
 /* Parsed command line: every command fills only its own fields. */
 struct opts {
@@ -48,6 +49,8 @@ struct opts {
     const char *ns, *hub;
     int64_t start_ms;
     bool has_ns, has_hub, has_start;
+    const char *listen, *cgs, *key_name, *key_env, *faults; /* serve */
+    uint64_t rate;
     char **args; /* positional arguments */
     int nargs;
 };
@@ -112,12 +115,34 @@ static const struct flag import_flags[] = {
      "captures (default: now)"},
 };
 
+static const struct flag serve_flags[] = {
+    {"listen", "HOST:PORT", FK_STR, 0, 0, OFF(listen), true,
+     "address to listen on (plain AMQP, no TLS); PORT 0 picks a free port, printed on stdout "
+     "as \"listening HOST:PORT\""},
+    {"hub", "NAME", FK_HUB, 0, 0, OFF(hub), false,
+     "event hub name served (default: the capture's, else eh1)"},
+    {"consumer-groups", "LIST", FK_STR, 0, 0, OFF(cgs), false,
+     "comma-separated consumer groups besides $default (which always exists)"},
+    {"sas-key-name", "NAME", FK_STR, 0, 0, OFF(key_name), false,
+     "verify put-token SAS tokens for this key name (default: accept any token); needs "
+     "--sas-key-env"},
+    {"sas-key-env", "VAR", FK_STR, 0, 0, OFF(key_env), false,
+     "environment variable holding the SharedAccessKey (secrets never go in argv)"},
+    {"rate", "EVENTS/S", FK_NUM, 0, 1000000000ull, OFF(rate), false,
+     "events per second delivered over all receivers (default 0: unlimited)"},
+    {"faults", "SPEC", FK_STR, 0, 0, OFF(faults), false,
+     "injected faults, e.g. detach=0.01,drop=0.005,busy=0.01,slow=5ms: per delivered event "
+     "detach the link or drop the connection, per producer transfer reject as server-busy, "
+     "pause between a link's sends"},
+};
+
 static const struct flag no_flags[1];
 
 static int cmd_synth(struct opts *o);
 static int cmd_import(struct opts *o);
 static int cmd_stat(struct opts *o);
 static int cmd_todo(struct opts *o);
+static int cmd_serve(struct opts *o);
 
 static const struct cmd cmds[] = {
     {"synth", "--out CAPTURE --partitions N --events N [flags]",
@@ -144,8 +169,14 @@ static const struct cmd cmds[] = {
      no_flags, 0, 1, 1, cmd_stat},
     {"run", "[flags]", "feed a capture straight into the pipeline (not implemented yet)",
      "Not implemented yet (see issue 5).", no_flags, 0, 0, -1, cmd_todo},
-    {"serve", "[flags]", "serve a capture as an Event Hubs AMQP endpoint (not implemented yet)",
-     "Not implemented yet (see issue 5).", no_flags, 0, 0, -1, cmd_todo},
+    {"serve", "CAPTURE --listen HOST:PORT [flags]",
+     "serve a capture as an Event Hubs-compatible AMQP 1.0 endpoint",
+     "Serves the capture's partitions as one event hub over plain AMQP 1.0 (SASL ANONYMOUS,\n"
+     "$cbs put-token, $management READ, receiver links with selector filters and epochs,\n"
+     "producer links whose events are appended in memory), good enough for the official\n"
+     "Event Hubs SDKs with UseDevelopmentEmulator=true. Prints \"listening HOST:PORT\" on\n"
+     "stdout once ready; logs on stderr; SIGINT or SIGTERM stop it cleanly (exit 0).",
+     serve_flags, ARRAY_SIZE(serve_flags), 1, 1, cmd_serve},
     {"record", "[flags]", "record a live hub into a capture (not implemented yet)",
      "Not implemented yet (see issue 5).", no_flags, 0, 0, -1, cmd_todo},
 };
@@ -399,6 +430,11 @@ static int set_flag(const struct flag *fl, const char *v, struct opts *o)
         *(const char **)(void *)base = v;
         o->has_hub = true;
         return 0;
+    case FK_STR:
+        if (!*v)
+            return usage_bad_value(fl, v, "is empty (give a value)");
+        *(const char **)(void *)base = v;
+        return 0;
     case FK_TIME:
         if (!parse_time(v, (int64_t *)(void *)base))
             return usage_bad_value(fl, v,
@@ -639,6 +675,22 @@ static int cmd_stat(struct opts *o)
         return EXIT_RUNTIME;
     }
     return 0;
+}
+
+static int cmd_serve(struct opts *o)
+{
+    struct replay_serve_opts so = {
+        .capture = o->args[0],
+        .listen = o->listen,
+        .hub = o->has_hub ? o->hub : NULL,
+        .cgs = o->cgs,
+        .key_name = o->key_name,
+        .key_env = o->key_env,
+        .rate = o->rate,
+        .faults = o->faults,
+    };
+    int rc = replay_serve_check(&so);
+    return rc ? rc : replay_serve(&so);
 }
 
 static int cmd_todo(struct opts *o)

@@ -115,4 +115,70 @@ TEST(help_and_print_config_exit_early)
     CHECK_EQ_INT(parse("--source replay:c --spool-dir d --print-config", &cfg, err, sizeof(err)), 1);
 }
 
+TEST(eventhub_defaults)
+{
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s", &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_INT(cfg.source_kind, RUN_SRC_EVENTHUB);
+    CHECK_EQ_STR(cfg.conn_env, "SLUICE_CONNECTION_STRING");
+    CHECK(cfg.partitions_all);
+    CHECK_EQ_INT(cfg.start.kind, EH_START_EARLIEST);
+    CHECK(!cfg.has_owner_level);
+    CHECK_EQ_INT(cfg.prefetch, 300);
+    CHECK_EQ_STR(cfg.consumer_group, "$Default");
+    /* replay stays replay */
+    CHECK_EQ_INT(parse("--source replay:/tmp/x.cap --spool-dir /tmp/s", &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_INT(cfg.source_kind, RUN_SRC_REPLAY);
+}
+
+TEST(eventhub_values)
+{
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir d --connection-string-env EH_CS "
+                       "--eventhub hub1 --consumer-group cg --partitions 0-3,8 "
+                       "--start seq:41 --owner-level 0 --prefetch 1000",
+                       &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_STR(cfg.conn_env, "EH_CS");
+    CHECK_EQ_STR(cfg.eventhub, "hub1");
+    CHECK(!cfg.partitions_all);
+    CHECK_EQ_INT(cfg.partition_set[0] + cfg.partition_set[3] + cfg.partition_set[8], 3);
+    CHECK_EQ_INT(cfg.partition_set[4] + cfg.partition_set[7] + cfg.partition_set[9], 0);
+    CHECK_EQ_INT(cfg.start.kind, EH_START_SEQ);
+    CHECK_EQ_INT(cfg.start.seq, 41);
+    CHECK(cfg.has_owner_level);
+    CHECK_EQ_INT(cfg.owner_level, 0);
+    CHECK_EQ_INT(cfg.prefetch, 1000);
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir d --namespace ns.servicebus.windows.net "
+                       "--eventhub h --start time:2026-11-30T00:00:00Z",
+                       &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_STR(cfg.namespace_host, "ns.servicebus.windows.net");
+    CHECK_EQ_INT(cfg.start.kind, EH_START_TIME);
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir d --start latest", &cfg, err,
+                       sizeof(err)), 0);
+    CHECK_EQ_INT(cfg.start.kind, EH_START_LATEST);
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir d --start offset:1234", &cfg, err,
+                       sizeof(err)), 0);
+    CHECK_EQ_STR(cfg.start.off, "1234");
+}
+
+TEST(eventhub_bad_values_name_the_flag)
+{
+    const char *bad[][2] = {
+        {"--source eventhub --spool-dir d --connection-string-env Endpoint=sb://x",
+         "--connection-string-env"},
+        {"--source eventhub --spool-dir d --partitions 3-1", "--partitions"},
+        {"--source eventhub --spool-dir d --partitions 1,1", "--partitions"},
+        {"--source eventhub --spool-dir d --partitions 1024", "--partitions"},
+        {"--source eventhub --spool-dir d --start soon", "--start"},
+        {"--source eventhub --spool-dir d --owner-level -1", "--owner-level"},
+        {"--source eventhub --spool-dir d --prefetch 0", "--prefetch"},
+        {"--source eventhub --spool-dir d --namespace ns.servicebus.windows.net", "--namespace"},
+        {"--source amqp --spool-dir d", "--source"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        memset(err, 0, sizeof(err));
+        CHECK_EQ_INT(parse(bad[i][0], &cfg, err, sizeof(err)), 2);
+        if (!strstr(err, bad[i][1]))
+            HFAIL("\"%s\": error does not name %s: %s", bad[i][0], bad[i][1], err);
+    }
+}
+
 TEST_MAIN()
