@@ -860,3 +860,60 @@ int cli_parse_run(int argc, char **argv, struct run_cfg *cfg, FILE *out, FILE *e
     }
     return 0;
 }
+
+int cli_parse_eventhub(const char *prog, int argc, char **argv, const char *const *allowed,
+                       struct run_cfg *cfg, FILE *err)
+{
+    char why[PATH_MAX + 256];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++) {
+        const struct flag *f = &run_flags[i];
+        if (f->def && f->set(cfg, f->def, why, sizeof(why)) != 0) {
+            fprintf(err, "%s: internal error: default of --%s: %s\n", prog, f->name, why);
+            return 2;
+        }
+    }
+    if (set_source(cfg, "eventhub", why, sizeof(why)) != 0) {
+        fprintf(err, "%s: internal error: %s\n", prog, why);
+        return 2;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return 1;
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(err, "%s: unexpected argument \"%s\" (flags start with --; see %s --help)\n",
+                    prog, a, prog);
+            return 2;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        bool ok = false;
+        for (const char *const *al = allowed; *al && !ok; al++)
+            ok = strlen(*al) == nlen && strncmp(*al, name, nlen) == 0;
+        const struct flag *f = ok ? find_flag(name, nlen) : NULL;
+        if (!f) {
+            fprintf(err, "%s: unknown flag --%.*s (see %s --help)\n", prog, (int)nlen, name, prog);
+            return 2;
+        }
+        const char *v = NULL;
+        if (eq) {
+            v = eq + 1;
+        } else if (f->value) {
+            if (i + 1 >= argc) {
+                fprintf(err, "%s: --%s: missing value (%s)\n", prog, f->name, f->value);
+                return 2;
+            }
+            v = argv[++i];
+        }
+        if (f->set(cfg, v, why, sizeof(why)) != 0) {
+            fprintf(err, "%s: --%s: %s\n", prog, f->name, why);
+            return 2;
+        }
+    }
+    if (cfg->namespace_host[0] && !cfg->eventhub[0]) {
+        fprintf(err, "%s: --namespace: needs --eventhub NAME too\n", prog);
+        return 2;
+    }
+    return 0;
+}

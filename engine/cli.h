@@ -14,6 +14,16 @@
  * 2 on a usage error, after printing ONE line naming the flag to err. */
 int cli_parse_run(int argc, char **argv, struct run_cfg *cfg, FILE *out, FILE *err) MUST_CHECK;
 
+/* Parse the flags of another command that connects like `sluice run --source
+ * eventhub` (sluice check, sluice-replay record): cfg gets every `run` default and
+ * source eventhub, then argv may give only the flags named in allowed (a NULL
+ * terminated list of names without "--"; they keep their `run` syntax and
+ * meaning). prog prefixes messages ("sluice check"). Returns 0; 1 for --help
+ * (nothing printed: the caller prints its own text); 2 on a usage error, after
+ * printing ONE line to err. */
+int cli_parse_eventhub(const char *prog, int argc, char **argv, const char *const *allowed,
+                       struct run_cfg *cfg, FILE *err) MUST_CHECK;
+
 /* Print the flag reference for `sluice run` (used by --help and README). */
 void cli_print_run_help(FILE *out);
 

@@ -1,7 +1,8 @@
-/* main.c - the `sluice` command: dispatch to run, spool, checkpoint. */
+/* main.c - the `sluice` command: dispatch to run, spool, checkpoint, check. */
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "failpoint.h"
 #include "inspect.h"
 #include "run.h"
@@ -21,6 +22,8 @@ static void usage(FILE *o)
             "  spool cat    print the spooled events (or --dead-letters) as NDJSON\n"
             "  spool verify check every frame and CRC of a spool directory\n"
             "  checkpoint show  print the checkpoints of a spool directory as JSON\n"
+            "  check        first set-up: connect to the Event Hub step by step and read one\n"
+            "               event per partition (sluice check --help)\n"
             "  version      print the version\n\n"
             "Captures for --source replay:CAPTURE are made with sluice-replay (synth, import).\n",
             SLUICE_VERSION);
@@ -44,6 +47,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "spool") == 0)
         return inspect_spool_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0)
+        return check_main(argc - 2, argv + 2);
     if (strcmp(cmd, "checkpoint") == 0)
         return inspect_checkpoint_main(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

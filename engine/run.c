@@ -445,46 +445,12 @@ static int setup_eventhub(struct run *R)
     }
     R->eh = src;
     char why[512];
-    const char *hub = c->eventhub;
-    if (c->namespace_host[0]) {
-        snprintf(src->conn.host, sizeof(src->conn.host), "%s", c->namespace_host);
-        src->conn.port = EH_AMQPS_PORT;
-        src->conn.tls = true;
-        src->entra = true;
-    } else {
-        const char *cs = getenv(c->conn_env);
-        if (!cs || !*cs) {
-            fprintf(stderr, "sluice: --connection-string-env: $%s is not set; put the Event Hubs "
-                            "connection string there, or give --namespace and --eventhub to use "
-                            "Microsoft Entra ID\n", c->conn_env);
-            return 1;
-        }
-        if (eh_conn_parse(cs, &src->conn, why, sizeof(why)) != 0) {
-            fprintf(stderr, "sluice: --connection-string-env: $%s: %s\n", c->conn_env, why);
-            return 1;
-        }
-        if (!hub[0])
-            hub = src->conn.entity;
-        if (!hub[0]) {
-            fprintf(stderr, "sluice: --eventhub: missing; the connection string in $%s has no "
-                            "EntityPath\n", c->conn_env);
-            return 1;
-        }
-        src->entra = !src->conn.key[0] && !src->conn.sas[0];
+    if (rx_eh_source_init(c, src, why, sizeof(why)) != 0) {
+        fprintf(stderr, "sluice: --source eventhub: %s\n", why);
+        return 1;
     }
     struct eh_rx_cfg *t = &src->tmpl;
-    snprintf(t->host, sizeof(t->host), "%s", src->conn.host);
-    t->port = src->conn.port;
-    t->tls = src->conn.tls;
-    snprintf(t->hub, sizeof(t->hub), "%s", hub);
-    snprintf(t->cg, sizeof(t->cg), "%s", c->consumer_group);
-    t->start = c->start;
-    t->has_owner_level = c->has_owner_level;
-    t->owner_level = c->owner_level;
-    t->prefetch = c->prefetch;
-    t->token = rx_eh_token;
-    t->token_ctx = src;
-    snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-mgmt");
+    const char *hub = t->hub;
     struct eh_hub_info *info = calloc(1, sizeof(*info));
     if (!info) {
         fprintf(stderr, "sluice: out of memory\n");

@@ -216,41 +216,60 @@ int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const ch
                 int64_t *expires_s)
 {
     const struct rx_eh_src *src = ctx;
-    if (src->entra) {
-        struct eh_token *t = malloc(sizeof(*t)); /* 16 KiB; once per renewal */
-        if (!t)
-            return -ENOMEM;
-        char why[256];
-        int rc = eh_entra_token("https://eventhubs.azure.net/.default", t, why, sizeof(why));
-        if (rc) {
-            LOG_RATELIMITED(10000, LOG_ERR, "eh: Entra ID token failed: %s (%s) fix=\"check "
-                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential variables\"",
-                            err_str(rc), why);
-        } else if (strlen(t->token) >= n) {
-            rc = -ENOSPC;
-        } else {
-            snprintf(token, n, "%s", t->token);
-            *type = "jwt";
-            *expires_s = t->expires_s;
+    return eh_cbs_token(&src->conn, src->entra, audience, token, n, type, expires_s);
+}
+
+int rx_eh_source_init(const struct run_cfg *c, struct rx_eh_src *src, char *why, size_t n)
+{
+    memset(src, 0, sizeof(*src));
+    const char *hub = c->eventhub;
+    if (c->namespace_host[0]) {
+        snprintf(src->conn.host, sizeof(src->conn.host), "%s", c->namespace_host);
+        src->conn.port = EH_AMQPS_PORT;
+        src->conn.tls = true;
+        src->entra = true;
+    } else {
+        const char *cs = getenv(c->conn_env);
+        if (!cs || !*cs) {
+            snprintf(why, n,
+                     "$%s is not set; put the Event Hubs connection string there "
+                     "(--connection-string-env VAR names another variable), or give "
+                     "--namespace and --eventhub to use Microsoft Entra ID",
+                     c->conn_env);
+            return -EINVAL;
         }
-        memset(t, 0, sizeof(*t));
-        free(t);
-        return rc;
+        char w[512];
+        if (eh_conn_parse(cs, &src->conn, w, sizeof(w)) != 0) {
+            snprintf(why, n,
+                     "$%s: %s; fix the connection string (copy it from the portal: "
+                     "Shared access policies)",
+                     c->conn_env, w);
+            return -EINVAL;
+        }
+        if (!hub[0])
+            hub = src->conn.entity;
+        if (!hub[0]) {
+            snprintf(why, n,
+                     "the connection string in $%s has no EntityPath; add "
+                     "EntityPath=HUB or give --eventhub",
+                     c->conn_env);
+            return -EINVAL;
+        }
+        src->entra = !src->conn.key[0] && !src->conn.sas[0];
     }
-    if (src->conn.sas[0]) {
-        if (strlen(src->conn.sas) >= n)
-            return -ENOSPC;
-        snprintf(token, n, "%s", src->conn.sas);
-        *type = "servicebus.windows.net:sastoken";
-        *expires_s = 0; /* a fixed signature cannot be renewed */
-        return 0;
-    }
-    int64_t exp = clock_real_ms() / 1000 + 3600;
-    int rc = eh_sas_token(audience, src->conn.key_name, src->conn.key, exp, token, n);
-    if (rc)
-        return rc;
-    *type = "servicebus.windows.net:sastoken";
-    *expires_s = exp;
+    struct eh_rx_cfg *t = &src->tmpl;
+    snprintf(t->host, sizeof(t->host), "%s", src->conn.host);
+    t->port = src->conn.port;
+    t->tls = src->conn.tls;
+    snprintf(t->hub, sizeof(t->hub), "%s", hub);
+    snprintf(t->cg, sizeof(t->cg), "%s", c->consumer_group);
+    t->start = c->start;
+    t->has_owner_level = c->has_owner_level;
+    t->owner_level = c->owner_level;
+    t->prefetch = c->prefetch;
+    t->token = rx_eh_token;
+    t->token_ctx = src;
+    snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-mgmt");
     return 0;
 }
 

@@ -36,6 +36,13 @@ struct rx_eh_src {
 int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
                 int64_t *expires_s);
 
+/* Fill src (credentials, and tmpl: host, port, tls, hub, consumer group, owner
+ * level, prefetch, start, token = rx_eh_token over src) from the eventhub flags
+ * of c: the connection string from $c->conn_env, or Entra ID with --namespace.
+ * Shared by `sluice run --source eventhub` and `sluice check`. 0, or -EINVAL
+ * with a one-line reason and fix in why (never a secret). @thread control */
+int rx_eh_source_init(const struct run_cfg *c, struct rx_eh_src *src, char *why, size_t n) MUST_CHECK;
+
 struct rx {
     /* control -> rx */
     _Atomic int stop;              /* 1: stop reading, push what is buffered, finish */

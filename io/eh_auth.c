@@ -48,6 +48,9 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "err.h"
+#include "log.h"
+
 #define SAS_PREFIX     "SharedAccessSignature "
 #define ENTRA_DEFAULT  "https://login.microsoftonline.com"
 #define ENTRA_TIMEOUT_MS 30000L
@@ -1173,4 +1176,45 @@ out:
     sb_free(&cred);
     sb_free(&body);
     return rc;
+}
+
+int eh_cbs_token(const struct eh_conn *conn, bool entra, const char *audience, char *token,
+                 size_t n, const char **type, int64_t *expires_s)
+{
+    if (entra) {
+        struct eh_token *t = malloc(sizeof(*t)); /* 16 KiB; once per renewal */
+        if (!t)
+            return -ENOMEM;
+        char why[256];
+        int rc = eh_entra_token("https://eventhubs.azure.net/.default", t, why, sizeof(why));
+        if (rc) {
+            LOG_RATELIMITED(10000, LOG_ERR, "eh: Entra ID token failed: %s (%s) fix=\"check "
+                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential variables\"",
+                            err_str(rc), why);
+        } else if (strlen(t->token) >= n) {
+            rc = -ENOSPC;
+        } else {
+            snprintf(token, n, "%s", t->token);
+            *type = "jwt";
+            *expires_s = t->expires_s;
+        }
+        OPENSSL_cleanse(t, sizeof(*t));
+        free(t);
+        return rc;
+    }
+    if (conn->sas[0]) {
+        if (strlen(conn->sas) >= n)
+            return -ENOSPC;
+        snprintf(token, n, "%s", conn->sas);
+        *type = "servicebus.windows.net:sastoken";
+        *expires_s = 0; /* a fixed signature cannot be renewed */
+        return 0;
+    }
+    int64_t exp = (int64_t)time(NULL) + 3600;
+    int rc = eh_sas_token(audience, conn->key_name, conn->key, exp, token, n);
+    if (rc)
+        return rc;
+    *type = "servicebus.windows.net:sastoken";
+    *expires_s = exp;
+    return 0;
 }

@@ -107,4 +107,14 @@ struct eh_token {
  * @blocking up to 30 s of network I/O */
 int eh_entra_token(const char *scope, struct eh_token *out, char *why, size_t n);
 
+/* The CBS token for audience from a parsed connection: with entra, an Entra ID
+ * JWT for https://eventhubs.azure.net/.default (type "jwt"; a failure is logged,
+ * rate-limited, with the fix); else the connection string's fixed
+ * SharedAccessSignature (*expires_s 0: cannot be renewed); else a SAS signed for
+ * audience, valid 1 h (type "servicebus.windows.net:sastoken"). The shape of the
+ * receivers' token callback. 0, -ENOSPC (token does not fit n), or
+ * eh_entra_token's / eh_sas_token's error. @thread any @blocking (Entra ID) */
+int eh_cbs_token(const struct eh_conn *conn, bool entra, const char *audience, char *token,
+                 size_t n, const char **type, int64_t *expires_s);
+
 #endif

@@ -368,6 +368,8 @@ struct eh_rx {
     /* management */
     struct eh_hub_info *info;
     enum mg_phase mg_phase;
+    bool was_open;             /* the peer opened the connection once (eh_hub_info.connected) */
+    bool was_authed;           /* a CBS put-token was accepted once (eh_hub_info.authenticated) */
     uint32_t mg_next;
     bool mg_due;
     int mg_err;
@@ -742,6 +744,7 @@ static void on_cbs_reply(struct eh_rx *r)
     if (r->token_ok)
         return; /* a renewal */
     r->token_ok = true;
+    r->was_authed = true;
     if (r->mgmt)
         attach_mgmt(r);
     else
@@ -792,6 +795,7 @@ static void on_mgmt_reply(struct eh_rx *r)
                 memcpy(q->id, s.start, s.size);
                 q->last_seq = -1;
                 q->begin_seq = 0;
+                q->last_enq_ms = -1;
             }
             pn_data_exit(b);
         } else if (pi) {
@@ -802,6 +806,15 @@ static void on_mgmt_reply(struct eh_rx *r)
                 pi->last_seq = v;
             else if (key_is(k, "is_partition_empty") && pn_data_type(b) == PN_BOOL)
                 pi->empty = pn_data_get_bool(b);
+            else if (key_is(k, "last_enqueued_time_utc") && data_int(b, &v))
+                pi->last_enq_ms = v;
+            else if (key_is(k, "last_enqueued_offset")) {
+                pn_bytes_t o;
+                if (data_text(b, &o) && o.size < sizeof(pi->last_off)) {
+                    memcpy(pi->last_off, o.start, o.size);
+                    pi->last_off[o.size] = '\0';
+                }
+            }
         }
     }
     pn_data_exit(b);
@@ -954,6 +967,9 @@ static void handle(struct eh_rx *r, pn_event_t *e)
             send_token(r);
         pump(r);
         credit_apply(r);
+        break;
+    case PN_CONNECTION_REMOTE_OPEN:
+        r->was_open = true;
         break;
     case PN_LINK_FLOW: {
         pn_link_t *l = pn_event_link(e);
@@ -1258,6 +1274,8 @@ int eh_mgmt_read(const struct eh_rx_cfg *cfg, bool with_parts, struct eh_hub_inf
     }
     if (rc)
         snprintf(why, n, "%s", r->mg_why);
+    out->connected = r->was_open;
+    out->authenticated = r->was_authed;
     eh_rx_destroy(r, 2000);
     return rc;
 }

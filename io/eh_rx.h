@@ -166,9 +166,16 @@ struct eh_part_info {
     int64_t begin_seq;        /* begin_sequence_number */
     int64_t last_seq;         /* last_enqueued_sequence_number; -1 when empty */
     bool empty;               /* is_partition_empty */
+    char last_off[EH_OFF_MAX + 1]; /* last_enqueued_offset; "" when not given */
+    int64_t last_enq_ms;      /* last_enqueued_time_utc (ms since 1970); -1 when not given */
 };
 struct eh_hub_info {
     uint32_t partitions;
+    /* How far eh_mgmt_read got, also when it fails (sluice check names the step):
+     * the AMQP connection was opened by the peer (TCP, TLS, SASL, open), and a CBS
+     * put-token was accepted. */
+    bool connected;
+    bool authenticated;
     struct eh_part_info part[EH_MAX_PARTITIONS];
 };
 

@@ -9,25 +9,12 @@
 B=$1; EVENTS=${2:-2000}
 . "$(dirname "$0")/../e2e/lib.sh"
 CHECK="$HERE/../e2e/check_events.py"
-SPID=
-cleanup() { [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
 
 "$B/sluice-replay" synth --out "$T/cap" --partitions 4 --events "$EVENTS" --records-per-message 3 --seed 5 > /dev/null
 "$B/sluice-replay" stat "$T/cap" > "$T/stat.json"
 HUB=$(json "$T/stat.json" "d['eventhub']")
 
-# serve [flags]: start the emulator, set PORT
-serve() {
-  [ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-  rm -f "$T/serve.out"
-  "$B/sluice-replay" serve "$T/cap" --listen 127.0.0.1:0 "$@" > "$T/serve.out" 2>> "$T/serve.err" &
-  SPID=$!
-  for _ in $(seq 100); do grep -q '^listening ' "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
-  PORT=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/serve.out")
-  [ -n "$PORT" ] || fail "sluice-replay serve did not start: $(cat "$T/serve.err")"
-  export X="Endpoint=sb://127.0.0.1:$PORT;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;EntityPath=$HUB;UseDevelopmentEmulator=true"
-}
+. "$(dirname "$0")/serve_lib.sh"
 # run SPOOL [flags]: one caught-up run, summary JSON in $T/run.json
 run() {
   local sp=$1; shift

@@ -60,9 +60,10 @@ expect_usage 'stat: too many arguments' stat a b
 expect_usage 'unknown command "bogus"' bogus
 expect_usage 'no command given'
 expect_usage '"a\x0ab"' synth --out "$T/x" --partitions $'a\nb' --events 1
-for c in run record; do
-  expect_usage "sluice-replay: $c is not implemented yet (see issue 5)" $c --source x
-done
+expect_usage "sluice-replay: run is not implemented yet (see issue 5)" run --source x
+expect_usage "sluice-replay record: unknown flag --source" record --source x
+expect_usage "sluice-replay record: --out: missing" record --until-caught-up
+expect_usage "sluice-replay record: --partitions:" record --out "$T/x" --partitions 3-1
 [ ! -e "$T/x" ] || fail "a usage error created the output file"
 
 # runtime errors: exit 1

@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "err.h"
 #include "import.h"
+#include "record.h"
 #include "serve.h"
 #include "stat.h"
 #include "synth.h"
@@ -141,6 +142,13 @@ static const struct flag no_flags[1];
 static int cmd_synth(struct opts *o);
 static int cmd_import(struct opts *o);
 static int cmd_stat(struct opts *o);
+/* Never called: record parses its own flags (main dispatches it first). */
+static int cmd_record(struct opts *o)
+{
+    (void)o;
+    return EXIT_USAGE;
+}
+
 static int cmd_todo(struct opts *o);
 static int cmd_serve(struct opts *o);
 
@@ -177,8 +185,16 @@ static const struct cmd cmds[] = {
      "Event Hubs SDKs with UseDevelopmentEmulator=true. Prints \"listening HOST:PORT\" on\n"
      "stdout once ready; logs on stderr; SIGINT or SIGTERM stop it cleanly (exit 0).",
      serve_flags, ARRAY_SIZE(serve_flags), 1, 1, cmd_serve},
-    {"record", "[flags]", "record a live hub into a capture (not implemented yet)",
-     "Not implemented yet (see issue 5).", no_flags, 0, 0, -1, cmd_todo},
+    {"record", "--out CAPTURE [flags]", "record a live event hub into a capture",
+     "Receives a live event hub over AMQP into a capture (every event's partition, sequence\n"
+     "number, offset, enqueued time, partition key and body), with the connection flags of\n"
+     "sluice run --source eventhub: --connection-string-env VAR (default\n"
+     "SLUICE_CONNECTION_STRING) | --namespace HOST --eventhub NAME, --consumer-group NAME,\n"
+     "--partitions all|LIST, --start earliest|latest|seq:N|offset:S|time:T. With\n"
+     "--until-caught-up it stops once every partition reached the last sequence number read\n"
+     "at the start; otherwise at SIGINT/SIGTERM. Either way the capture is finished cleanly\n"
+     "and a one-line JSON summary is printed. Nothing is checkpointed.",
+     no_flags, 0, 0, -1, cmd_record},
 };
 
 static const struct cmd *g_cmd; /* the command being run, for messages */
@@ -731,6 +747,8 @@ int main(int argc, char **argv)
         }
         if (g_cmd->run == cmd_todo)
             return cmd_todo(NULL);
+        if (g_cmd->run == cmd_record)
+            return replay_record_main(argc - 2, argv + 2);
         struct opts o = {
             .seed = 1,
             .k = 10,

@@ -181,4 +181,45 @@ TEST(eventhub_bad_values_name_the_flag)
     }
 }
 
+/* cli_parse_eventhub (sluice check): run's defaults and syntax, only the allowed flags. */
+static int parse_eh(const char *line, const char *const *allowed)
+{
+    char copy[1024];
+    char *argv[64];
+    int argc = 0;
+    snprintf(copy, sizeof(copy), "%s", line);
+    for (char *tok = strtok(copy, " "); tok && argc < 64; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    FILE *e = fmemopen(err, sizeof(err), "w");
+    int rc = cli_parse_eventhub("sluice check", argc, argv, allowed, &cfg, e);
+    fclose(e);
+    return rc;
+}
+
+TEST(eventhub_subset_for_check)
+{
+    static const char *const allowed[] = {"connection-string-env", "namespace", "eventhub",
+                                          "consumer-group", "partitions", NULL};
+    CHECK_EQ_INT(parse_eh("", allowed), 0);
+    CHECK_EQ_INT(cfg.source_kind, RUN_SRC_EVENTHUB);
+    CHECK_EQ_STR(cfg.conn_env, "SLUICE_CONNECTION_STRING");
+    CHECK_EQ_STR(cfg.consumer_group, "$Default");
+    CHECK(cfg.partitions_all);
+    CHECK_EQ_INT(parse_eh("--connection-string-env X --consumer-group cg1 --partitions 1,3-4",
+                          allowed), 0);
+    CHECK_EQ_STR(cfg.conn_env, "X");
+    CHECK_EQ_STR(cfg.consumer_group, "cg1");
+    CHECK(!cfg.partitions_all && !cfg.partition_set[0] && cfg.partition_set[1] &&
+          cfg.partition_set[3] && cfg.partition_set[4]);
+    CHECK_EQ_INT(parse_eh("--help", allowed), 1);
+    CHECK_EQ_INT(parse_eh("--spool-dir /tmp/s", allowed), 2);
+    CHECK(strstr(err, "sluice check: unknown flag --spool-dir") != NULL);
+    CHECK_EQ_INT(parse_eh("--partitions 3-1", allowed), 2);
+    CHECK(strstr(err, "sluice check: --partitions:") != NULL);
+    CHECK_EQ_INT(parse_eh("--namespace ns.servicebus.windows.net", allowed), 2);
+    CHECK(strstr(err, "--namespace: needs --eventhub") != NULL);
+    CHECK_EQ_INT(parse_eh("--consumer-group", allowed), 2);
+    CHECK(strstr(err, "missing value") != NULL);
+}
+
 TEST_MAIN()
