@@ -38,16 +38,23 @@ struct tally {
     unsigned steps, failed;
 };
 
+/* One step's verdict line: "ok      ..." or "FAILED  ...". */
+static void step(struct tally *t, bool ok, const char *fmt, va_list ap)
+{
+    fputs(ok ? "ok      " : "FAILED  ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    t->steps++;
+    t->failed += !ok;
+}
+
 static void step_ok(struct tally *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static void step_ok(struct tally *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("ok      ", stdout);
-    vprintf(fmt, ap);
-    fputc('\n', stdout);
+    step(t, true, fmt, ap);
     va_end(ap);
-    t->steps++;
 }
 
 static void step_failed(struct tally *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -55,12 +62,8 @@ static void step_failed(struct tally *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("FAILED  ", stdout);
-    vprintf(fmt, ap);
-    fputc('\n', stdout);
+    step(t, false, fmt, ap);
     va_end(ap);
-    t->steps++;
-    t->failed++;
 }
 
 /* ms since 1970 as ISO 8601 UTC with milliseconds; "unknown" when negative. */

@@ -84,22 +84,34 @@ static void push(struct rx *r, struct batch *b, struct inflight *fl)
     }
 }
 
+/* --inflight-bytes without waiting: true when reading may go on; else asks
+ * control for a checkpoint. */
+static bool inflight_ok(struct rx *r, struct inflight *fl)
+{
+    if (!fl)
+        return true;
+    int64_t done = atomic_load_explicit(&r->persisted, memory_order_acquire);
+    while (fl->tail != fl->head && fl->seq[fl->tail % RX_INFLIGHT_SLOTS] <= done) {
+        fl->acked = fl->upto[fl->tail % RX_INFLIGHT_SLOTS];
+        fl->tail++;
+    }
+    if (fl->tail == fl->head)
+        fl->acked = fl->read;
+    if (fl->read - fl->acked < r->cfg->inflight_bytes && fl->head - fl->tail < RX_INFLIGHT_SLOTS)
+        return true;
+    atomic_store_explicit(&r->want_persist, 1, memory_order_relaxed);
+    return false;
+}
+
 /* --inflight-bytes: wait while the bytes read beyond the persisted checkpoint
  * reach the bound (or the ring of batches is full), asking control to persist.
  * Returns false when asked to stop. */
 static bool wait_persisted(struct rx *r, struct inflight *fl)
 {
-    uint64_t bound = r->cfg->inflight_bytes;
     bool waited = false;
     for (;;) {
         int64_t done = atomic_load_explicit(&r->persisted, memory_order_acquire);
-        while (fl->tail != fl->head && fl->seq[fl->tail % RX_INFLIGHT_SLOTS] <= done) {
-            fl->acked = fl->upto[fl->tail % RX_INFLIGHT_SLOTS];
-            fl->tail++;
-        }
-        if (fl->tail == fl->head)
-            fl->acked = fl->read;
-        if (fl->read - fl->acked < bound && fl->head - fl->tail < RX_INFLIGHT_SLOTS)
+        if (inflight_ok(r, fl))
             return true;
         if (atomic_load_explicit(&r->stop, memory_order_relaxed))
             return false;
@@ -107,7 +119,6 @@ static bool wait_persisted(struct rx *r, struct inflight *fl)
             waited = true;
             bump(&r->inflight_waits, 1);
         }
-        atomic_store_explicit(&r->want_persist, 1, memory_order_relaxed);
         park_prepare(&r->park);
         if (atomic_load_explicit(&r->persisted, memory_order_acquire) != done) {
             park_cancel(&r->park);
@@ -281,25 +292,6 @@ struct eh_fill {
     uint64_t avg_body;      /* running average body bytes (credit estimate) */
     int64_t last_seq;       /* last event taken */
 };
-
-/* --inflight-bytes without waiting: true when reading may go on; else asks
- * control for a checkpoint. */
-static bool inflight_ok(struct rx *r, struct inflight *fl)
-{
-    if (!fl)
-        return true;
-    int64_t done = atomic_load_explicit(&r->persisted, memory_order_acquire);
-    while (fl->tail != fl->head && fl->seq[fl->tail % RX_INFLIGHT_SLOTS] <= done) {
-        fl->acked = fl->upto[fl->tail % RX_INFLIGHT_SLOTS];
-        fl->tail++;
-    }
-    if (fl->tail == fl->head)
-        fl->acked = fl->read;
-    if (fl->read - fl->acked < r->cfg->inflight_bytes && fl->head - fl->tail < RX_INFLIGHT_SLOTS)
-        return true;
-    atomic_store_explicit(&r->want_persist, 1, memory_order_relaxed);
-    return false;
-}
 
 /* eh_event_fn: copy one event into the current batch. @hot */
 static int eh_take(void *ctx, const struct eh_event *ev)

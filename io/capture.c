@@ -62,6 +62,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "err.h"
+#include "io_file.h"
 #include "log.h"
 #include "mem.h"
 
@@ -160,24 +161,6 @@ static uint32_t crc_castagnoli(uint32_t crc, const void *p, size_t n)
 }
 
 /* ---- plain I/O ----------------------------------------------------------------------- */
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *q = p;
-    while (n) {
-        ssize_t w = write(fd, q, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (w == 0)
-            return -EIO;
-        q += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Exactly n bytes at off: 0, -errno, or ERR_TRUNCATED when the file ends first. */
 static int pread_all(int fd, void *p, size_t n, uint64_t off)
@@ -328,7 +311,7 @@ struct capture_writer *capture_writer_create(const char *path, const char *ns, c
         goto fail_part;
     }
     w->fhdr_len = fhdr_encode(w->fhdr, ns, ns_len, hub, hub_len, partitions, clock_real_ms());
-    rc = write_all(w->fd, w->fhdr, w->fhdr_len);
+    rc = io_write_all(w->fd, w->fhdr, w->fhdr_len);
     if (rc) {
         log_err("capture: write() failed: %s path=\"%s\"", err_str(rc), path);
         goto fail_fd;
@@ -407,7 +390,7 @@ static int flush_part(struct capture_writer *w, uint32_t p)
         .last_seq = wp->last_seq,
     };
     bhdr_encode(w->out, &h);
-    int rc = write_all(w->fd, w->out, CAP_BHDR_BYTES + n);
+    int rc = io_write_all(w->fd, w->out, CAP_BHDR_BYTES + n);
     if (rc) {
         log_err("capture: write() failed: %s partition=%u", err_str(rc), p);
         return w->err = rc;

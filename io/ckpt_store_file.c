@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "err.h"
 #include "failpoint.h"
+#include "io_file.h"
 
 static void sanitize(const char *in, char *out, size_t n)
 {
@@ -87,12 +88,7 @@ static int fsync_dir_of(const char *path)
         *slash = '\0';
     else
         snprintf(dir, sizeof(dir), ".");
-    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
-    return rc;
+    return io_fsync_dir(dir[0] ? dir : "/");
 }
 
 int ckpt_save(const char *path, const struct ckpt_file *f)

@@ -66,6 +66,7 @@
 #include "buf.h"
 #include "err.h"
 #include "frame.h"
+#include "io_file.h"
 #include "log.h"
 #include "spool.h"
 
@@ -601,21 +602,6 @@ static int rec_scan(struct frame_dec *dec, struct buf *raw, const uint8_t *p, si
     return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Replace dirfd/name by the good runs of p: write them to a temp file, fsync,
  * rename over name, fsync the directory. A crash leaves the old or the new file. */
 static int rec_compact(int dirfd, const char *name, const uint8_t *p, const struct rec_scan *sc)
@@ -627,7 +613,7 @@ static int rec_compact(int dirfd, const char *name, const uint8_t *p, const stru
         return -errno;
     int rc = 0;
     for (size_t i = 0; i < sc->nruns && !rc; i++)
-        rc = write_all(fd, p + sc->runs[i].off, sc->runs[i].len);
+        rc = io_write_all(fd, p + sc->runs[i].off, sc->runs[i].len);
     if (!rc && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && !rc)

@@ -48,6 +48,7 @@
 #include "clock.h"
 #include "err.h"
 #include "frame.h"
+#include "io_file.h"
 #include "sink_int.h"
 #include "spool.h"
 
@@ -145,32 +146,6 @@ int sink_spec_parse(const char *v, struct sink_spec *out, char *why, size_t n)
 
 /* ---- file helpers ---------------------------------------------------------------------------- */
 
-int sink_write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-int sink_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    (void)close(fd);
-    return rc;
-}
-
 int sink_mkdir(const char *path)
 {
     if (mkdir(path, 0700) != 0)
@@ -184,7 +159,7 @@ int sink_mkdir(const char *path)
         *slash = '\0';
     else
         snprintf(parent, sizeof(parent), ".");
-    return sink_fsync_dir(parent);
+    return io_fsync_dir(parent);
 }
 
 int sink_write_atomic(const char *dir, const char *name, const void *p, size_t n)
@@ -196,7 +171,7 @@ int sink_write_atomic(const char *dir, const char *name, const void *p, size_t n
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
-    int rc = sink_write_all(fd, p, n);
+    int rc = io_write_all(fd, p, n);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)
@@ -207,7 +182,7 @@ int sink_write_atomic(const char *dir, const char *name, const void *p, size_t n
         (void)unlink(tmp);
         return rc;
     }
-    return sink_fsync_dir(dir);
+    return io_fsync_dir(dir);
 }
 
 /* Read a whole small file (at most max bytes) into a NUL-terminated malloc'd string. */
@@ -601,7 +576,7 @@ static int copy_file(const char *from, const char *to)
             rc = -errno;
         if (r <= 0)
             break;
-        rc = sink_write_all(out, b, (size_t)r);
+        rc = io_write_all(out, b, (size_t)r);
     }
     free(b);
     if (rc == 0 && fsync(out) != 0)
@@ -901,6 +876,6 @@ int sink_delete_segment(const char *spool_dir, const char *seg_path, uint32_t sh
     } else if (unlink(seg_path) != 0 && errno != ENOENT) {
         return -errno;
     }
-    rc = sink_fsync_dir(dir);
+    rc = io_fsync_dir(dir);
     return rc ? rc : dl;
 }

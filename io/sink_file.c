@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "io_file.h"
 #include "sink_int.h"
 
 #define SINK_COPY_CHUNK (1u << 20)
@@ -112,7 +113,7 @@ int sink_dir_send(struct sink *s, const char *path, uint32_t shard, uint64_t seg
         }
         if (r == 0)
             break;
-        rc = sink_write_all(out, b, (size_t)r);
+        rc = io_write_all(out, b, (size_t)r);
         what = "write";
         total += (uint64_t)r;
     }
@@ -131,7 +132,7 @@ int sink_dir_send(struct sink *s, const char *path, uint32_t shard, uint64_t seg
         what = "rename";
     }
     if (rc == 0) {
-        rc = sink_fsync_dir(dir);
+        rc = io_fsync_dir(dir);
         what = "fsync of the directory";
     }
     if (rc) {

@@ -35,14 +35,8 @@ int sink_stdout_send(struct sink *s, const char *p, size_t len, char *why, size_
  * fsync of its parent. 0 or -errno. */
 int sink_mkdir(const char *path) MUST_CHECK;
 
-/* fsync a directory. 0 or -errno. */
-int sink_fsync_dir(const char *dir) MUST_CHECK;
-
 /* Write n bytes to dir/name through dir/.name.tmp (0600): write, fsync, rename,
  * directory fsync. The temp file is removed on failure. 0 or -errno. */
 int sink_write_atomic(const char *dir, const char *name, const void *p, size_t n) MUST_CHECK;
-
-/* write(2) all of n bytes, retrying EINTR and short writes. 0 or -errno. */
-int sink_write_all(int fd, const void *p, size_t n) MUST_CHECK;
 
 #endif

@@ -104,6 +104,7 @@
 #include "clock.h"
 #include "err.h"
 #include "failpoint.h"
+#include "io_file.h"
 #include "log.h"
 
 #define SPOOL_NIL        UINT32_MAX
@@ -758,14 +759,8 @@ static int prep_queued(struct spool *s)
 /* mkdir path 0700 unless it exists; a new directory's entry is fsynced in parent. */
 static int mkdir_durable(const char *path, const char *parent)
 {
-    if (mkdir(path, 0700) == 0) {
-        int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (pfd < 0)
-            return -errno;
-        int rc = fsync(pfd) == 0 ? 0 : -errno;
-        (void)close(pfd);
-        return rc;
-    }
+    if (mkdir(path, 0700) == 0)
+        return io_fsync_dir(parent);
     return errno == EEXIST ? 0 : -errno;
 }
 
