@@ -31,6 +31,7 @@ struct run_cfg {
     bool has_owner_level;        /* --owner-level given */
     int64_t owner_level;
     uint32_t prefetch;           /* most events requested ahead per partition */
+    int64_t sas_token_ttl_ms;    /* lifetime of SAS tokens signed from the connection string key */
     char spool_dir[PATH_MAX];
     uint32_t shards;             /* 0: one per CPU of cpus */
     struct cpu_list cpus;        /* CPUs to pin to (default: all allowed) */
@@ -40,6 +41,9 @@ struct run_cfg {
     int64_t checkpoint_ms;
     uint32_t batch_bytes;        /* bytes per batch (power of two) */
     uint32_t rx_batches;         /* batches per partition pool */
+    bool rx_batches_given;       /* --rx-batches on the command line: --memory-budget keeps it */
+    uint64_t memory_budget;      /* bytes; 0: none (budget.h) */
+    char memory_budget_text[32]; /* as given: auto, none or a size */
     uint64_t inflight_bytes;     /* per partition: most bytes read beyond the last persisted
                                     checkpoint (bounds duplicates after a crash); 0: no bound */
     uint64_t segment_bytes;

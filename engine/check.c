@@ -234,6 +234,11 @@ int check_main(int argc, char **argv)
                                    : "Microsoft Entra ID token",
                 src->conn.key[0] ? src->conn.key_name : "");
     rc = eh_mgmt_read(tm, true, info, CHECK_STEP_MS, why, sizeof(why));
+    if (!info->connected && rc == -EPROTO) {
+        /* TLS: why names the CA file and the fix */
+        step_failed(&t, "connect %s:%u: %s", tm->host, (unsigned)tm->port, why);
+        goto done;
+    }
     if (!info->connected) {
         step_failed(&t,
                     "connect %s:%u: %s; fix: check the endpoint's host and port, that "

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "log.h"
 
 struct flag {
@@ -355,6 +356,22 @@ static int set_rx_batches(struct run_cfg *c, const char *v, char *why, size_t n)
     return 0;
 }
 
+static int set_memory_budget(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    uint64_t x = 0;
+    if (strcmp(v, "none") == 0) {
+        x = 0;
+    } else if (strcmp(v, "auto") == 0) {
+        x = budget_phys() / 2;
+    } else if (cli_parse_bytes(v, &x) || x < (64ull << 20)) {
+        snprintf(why, n, "\"%s\" is not auto, none or a size of at least 64M (e.g. 2G)", v);
+        return -EINVAL;
+    }
+    c->memory_budget = x;
+    snprintf(c->memory_budget_text, sizeof(c->memory_budget_text), "%.31s", v);
+    return 0;
+}
+
 static int set_inflight(struct run_cfg *c, const char *v, char *why, size_t n)
 {
     uint64_t x;
@@ -510,6 +527,11 @@ static int set_sink_timeout(struct run_cfg *c, const char *v, char *why, size_t 
     return set_duration(&c->sink_timeout_ms, v, 100, "100ms", "1h", why, n);
 }
 
+static int set_sas_token_ttl(struct run_cfg *c, const char *v, char *why, size_t n)
+{
+    return set_duration(&c->sas_token_ttl_ms, v, 2000, "2s", "1h", why, n);
+}
+
 static int set_sink_backoff_max(struct run_cfg *c, const char *v, char *why, size_t n)
 {
     return set_duration(&c->sink_backoff_max_ms, v, 100, "100ms", "1h", why, n);
@@ -583,6 +605,9 @@ static const struct flag run_flags[] = {
     {"prefetch", "N", "300", "eventhub: most events requested ahead per partition; credit is "
      "also bounded by free --rx-batches, so a slow pipeline slows the hub (1..100000).",
      set_prefetch},
+    {"sas-token-ttl", "DURATION", "1h", "eventhub: lifetime of the SAS tokens sluice signs from "
+     "the connection string's SharedAccessKey; each connection puts a new one on $cbs at 3/4 "
+     "of it (at most 5 min before expiry), so links never lapse (2s..1h).", set_sas_token_ttl},
     {"spool-dir", "DIR", NULL,
      "Spool directory: segments (DIR/<shard>/*.seg), dead letters and checkpoint files. "
      "Created 0700 if missing. Required.", set_spool_dir},
@@ -605,6 +630,11 @@ static const struct flag run_flags[] = {
      "the largest message (Event Hubs: 1 MB). Power of two, 64K..256M.", set_batch_bytes},
     {"rx-batches", "N", "8", "Batches per partition: the most a partition can have in flight "
      "between rx and shard. Memory: partitions x N x --batch-bytes.", set_rx_batches},
+    {"memory-budget", "BYTES|auto|none", "auto", "Most memory sluice plans to use: at start "
+     "the pools are sized to fit (--rx-batches is lowered, not below 2, unless given; start-up "
+     "fails with the figures when even that is too much), and a warning is logged while the "
+     "resident set is above it. The summary shows the peak. auto: half the physical memory.",
+     set_memory_budget},
     {"inflight-bytes", "BYTES", "64M", "Per partition, the most bytes read beyond the last "
      "persisted checkpoint; reading waits (and a checkpoint is persisted at once) when a "
      "partition reaches it. After a crash sluice resumes at the checkpoint, so this bounds the "
@@ -744,6 +774,8 @@ void cli_print_config(const struct run_cfg *c, FILE *out)
                  "inflight-bytes = %llu\n",
             fsync_text(c, tmp, sizeof(tmp)), (long long)c->checkpoint_ms, c->batch_bytes,
             c->rx_batches, (unsigned long long)c->inflight_bytes);
+    fprintf(out, "memory-budget = %llu (%s)\n", (unsigned long long)c->memory_budget,
+            c->memory_budget_text);
     fprintf(out, "segment-bytes = %llu\nsegment-ms = %lld\nqueue-depth = %u\n",
             (unsigned long long)c->segment_bytes, (long long)c->segment_ms, c->queue_depth);
     fprintf(out, "consumer-group = %s\nkeep-original = %s\nlog-level = %d\nstats-json = %s\n"
@@ -770,7 +802,8 @@ void cli_print_config(const struct run_cfg *c, FILE *out)
             fprintf(out, "owner-level = %lld\n", (long long)c->owner_level);
         else
             fprintf(out, "owner-level = none\n");
-        fprintf(out, "prefetch = %u\n", c->prefetch);
+        fprintf(out, "prefetch = %u\nsas-token-ttl = %llds\n", c->prefetch,
+                (long long)(c->sas_token_ttl_ms / 1000));
     }
     for (uint32_t i = 0; i < c->nsinks; i++)
         fprintf(out, "sink = %s (id %s)\n", c->sinks[i].shown, c->sinks[i].id);
@@ -834,6 +867,8 @@ int cli_parse_run(int argc, char **argv, struct run_cfg *cfg, FILE *out, FILE *e
             fprintf(err, "sluice: --%s: %s\n", f->name, why);
             return 2;
         }
+        if (f->set == set_rx_batches)
+            cfg->rx_batches_given = true;
     }
     if (!cfg->source[0]) {
         fprintf(err, "sluice: --source: missing; give replay:CAPTURE (make one with "

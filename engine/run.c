@@ -42,6 +42,7 @@
 
 #include "capture.h"
 #include "cfg.h"
+#include "budget.h"
 #include "ckpt_store.h"
 #include "eh_auth.h"
 #include "eh_rx.h"
@@ -120,6 +121,8 @@ struct run {
     struct rx_eh_src *eh;       /* --source eventhub: shared by the rx threads; NULL for replay */
     char (*eh_ids)[32];         /* [partitions] eventhub partition id, "" when not received */
     struct fwd *fwd;            /* forwarders (--sink); NULL without */
+    uint64_t mem_planned;       /* budget_estimate() of the final plan */
+    uint64_t mem_over;          /* seconds the RSS was seen above --memory-budget */
 };
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -333,19 +336,29 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
                 R->recovered.bytes_cut);
     fprintf(o, "  checkpoint   %s (%u partitions; reading waited %" PRIu64
                " times for one at --inflight-bytes)\n", R->ckpt_path, ck, inflight_waits);
-    uint64_t eh_rec = 0, eh_st[EH_ST__COUNT] = {0};
+    uint64_t eh_rec = 0, eh_tok = 0, eh_st[EH_ST__COUNT] = {0};
     if (R->eh) {
         for (uint32_t p = 0; p < R->nparts; p++) {
             eh_rec += atomic_load_explicit(&R->rx[p].eh_reconnects, memory_order_relaxed);
+            eh_tok += atomic_load_explicit(&R->rx[p].eh_tokens, memory_order_relaxed);
             for (int k = 0; k < EH_ST__COUNT; k++)
                 eh_st[k] += atomic_load_explicit(&R->rx[p].eh_by_status[k], memory_order_relaxed);
         }
-        fprintf(o, "  eventhub     %" PRIu64 " reconnects", eh_rec);
+        fprintf(o, "  eventhub     %" PRIu64 " reconnects, %" PRIu64 " tokens put on $cbs", eh_rec,
+                eh_tok);
         for (int k = EH_ST_STOLEN; k < EH_ST__COUNT; k++)
             if (eh_st[k])
                 fprintf(o, ", %s %" PRIu64, eh_status_name((enum eh_status)k), eh_st[k]);
         fputc('\n', o);
     }
+    uint64_t peak = budget_peak_rss();
+    fprintf(o, "  memory       peak resident %" PRIu64 " MB", peak >> 20);
+    if (R->cfg.memory_budget)
+        fprintf(o, " of --memory-budget %" PRIu64 " MB (planned %" PRIu64 " MB: --rx-batches %u "
+                   "x --batch-bytes %uK)%s",
+                R->cfg.memory_budget >> 20, R->mem_planned >> 20, R->cfg.rx_batches,
+                R->cfg.batch_bytes >> 10, R->mem_over ? ", ABOVE IT at times" : "");
+    fputc('\n', o);
     if (R->fwd)
         fwd_print_summary(R->fwd, o);
     if (untracked)
@@ -384,6 +397,9 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
     fprintf(j, ",\"checkpoint\":");
     json_str(j, R->ckpt_path);
     fprintf(j, ",\"inflight_waits\":%" PRIu64, inflight_waits);
+    fprintf(j, ",\"memory\":{\"peak_rss_bytes\":%" PRIu64 ",\"budget_bytes\":%" PRIu64
+               ",\"planned_bytes\":%" PRIu64 ",\"rx_batches\":%u,\"seconds_over_budget\":%" PRIu64 "}",
+            peak, R->cfg.memory_budget, R->mem_planned, R->cfg.rx_batches, R->mem_over);
     fprintf(j, ",\"spool_errors\":{\"nospace\":%" PRIu64 ",\"io\":%" PRIu64 ",\"other\":%" PRIu64
                "},\"spool_blocked_s\":%.3f,\"spool_blocked_episodes\":%" PRIu64,
             ss.err_nospace, ss.err_io, ss.err_other, ss.blocked_ns / 1e9, ss.blocked_episodes);
@@ -392,7 +408,8 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
             R->recovered.open_segments, R->recovered.sealed, R->recovered.removed,
             R->recovered.cut_regions, R->recovered.bytes_cut);
     if (R->eh) {
-        fprintf(j, ",\"eventhub\":{\"reconnects\":%" PRIu64, eh_rec);
+        fprintf(j, ",\"eventhub\":{\"reconnects\":%" PRIu64 ",\"tokens_put\":%" PRIu64, eh_rec,
+                eh_tok);
         for (int k = EH_ST_STOLEN; k < EH_ST__COUNT; k++)
             fprintf(j, ",\"%s\":%" PRIu64, eh_status_name((enum eh_status)k), eh_st[k]);
         fputc('}', j);
@@ -458,8 +475,13 @@ static int setup_eventhub(struct run *R)
     }
     int rc = eh_mgmt_read(t, true, info, 60000, why, sizeof(why));
     if (rc) {
+        const char *fix = rc == -EACCES
+                              ? "; fix: check the SharedAccessKey and its name in the connection "
+                                "string (a policy with the Listen right) or the Entra ID role "
+                                "(Azure Event Hubs Data Receiver)"
+                              : "";
         fprintf(stderr, "sluice: --source eventhub: cannot read event hub \"%s\" on %s:%u: %s "
-                        "(%s)\n", hub, t->host, (unsigned)t->port, why, err_str(rc));
+                        "(%s)%s\n", hub, t->host, (unsigned)t->port, why, err_str(rc), fix);
         free(info);
         return 1;
     }
@@ -574,6 +596,20 @@ static int alloc_all(struct run *R)
     if (n > R->nparts)
         n = R->nparts ? R->nparts : 1;
     R->nshards = n;
+    uint32_t reading = 0;
+    for (uint32_t p = 0; p < R->nparts; p++)
+        reading += !R->eh || R->eh_ids[p][0];
+    uint32_t asked = c->rx_batches;
+    char why[512];
+    if (budget_plan(c, reading, n, why, sizeof(why)) != 0) {
+        fprintf(stderr, "sluice: %s\n", why);
+        return -EINVAL;
+    }
+    R->mem_planned = budget_estimate(c, reading, n);
+    if (c->rx_batches != asked)
+        log_warn("run: --rx-batches lowered from %u to %u to fit --memory-budget %" PRIu64
+                 " MB (%u partitions, %u shards; about %" PRIu64 " MB planned)",
+                 asked, c->rx_batches, c->memory_budget >> 20, reading, n, R->mem_planned >> 20);
     R->saved_seq = calloc(R->ckpt.partitions, sizeof(int64_t));
     R->rx = calloc(R->nparts ? R->nparts : 1, sizeof(struct rx));
     R->rings = calloc(R->nparts ? R->nparts : 1, sizeof(struct ring *));
@@ -685,6 +721,10 @@ int run_main(int argc, char **argv)
         goto out_lock;
     }
     rc = alloc_all(R);
+    if (rc == -EINVAL) { /* --memory-budget: already said */
+        status = 2;
+        goto out_lock;
+    }
     if (rc) {
         fprintf(stderr, "sluice: cannot allocate the pipeline: %s\n", err_str(rc));
         goto out_lock;
@@ -752,6 +792,7 @@ int run_main(int argc, char **argv)
     /* Control loop. */
     int64_t next_ckpt = clock_mono_ms() + R->cfg.checkpoint_ms;
     int64_t next_prog = R->cfg.progress_ms ? clock_mono_ms() + R->cfg.progress_ms : INT64_MAX;
+    int64_t next_mem = clock_mono_ms() + 1000;
     uint64_t last_ev = 0;
     int64_t last_ns = t0;
     bool stopping = rc != 0, caught_up = false;
@@ -791,6 +832,18 @@ int run_main(int argc, char **argv)
         if (now >= next_prog) {
             progress(R, t0, &last_ev, &last_ns);
             next_prog = now + R->cfg.progress_ms;
+        }
+        if (now >= next_mem) {
+            next_mem = now + 1000;
+            uint64_t rss = budget_rss();
+            if (R->cfg.memory_budget && rss > R->cfg.memory_budget) {
+                R->mem_over++;
+                LOG_RATELIMITED(60000, LOG_WARN,
+                                "run: resident memory %" PRIu64 " MB is above --memory-budget "
+                                "%" PRIu64 " MB (planned %" PRIu64 " MB) fix=\"lower "
+                                "--rx-batches or --batch-bytes, or read fewer partitions here\"",
+                                rss >> 20, R->cfg.memory_budget >> 20, R->mem_planned >> 20);
+            }
         }
         if (fin == started_rx && (stopping || R->cfg.until_caught_up)) {
             caught_up = !stopping;

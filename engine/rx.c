@@ -227,7 +227,8 @@ int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const ch
                 int64_t *expires_s)
 {
     const struct rx_eh_src *src = ctx;
-    return eh_cbs_token(&src->conn, src->entra, audience, token, n, type, expires_s);
+    return eh_cbs_token(&src->conn, src->entra, src->sas_ttl_s, audience, token, n, type,
+                        expires_s);
 }
 
 int rx_eh_source_init(const struct run_cfg *c, struct rx_eh_src *src, char *why, size_t n)
@@ -280,6 +281,8 @@ int rx_eh_source_init(const struct run_cfg *c, struct rx_eh_src *src, char *why,
     t->prefetch = c->prefetch;
     t->token = rx_eh_token;
     t->token_ctx = src;
+    src->sas_ttl_s = c->sas_token_ttl_ms / 1000;
+    eh_cred_describe(&src->conn, src->entra, t->cred, sizeof(t->cred));
     snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-mgmt");
     return 0;
 }
@@ -391,6 +394,8 @@ static int eh_loop(struct rx *r, struct pool *pool, struct batch **held)
         }
         const struct eh_rx_stats *st = eh_rx_stats(eh);
         atomic_store_explicit(&r->eh_status, (int)st->status, memory_order_relaxed);
+        if (st->cbs_puts != atomic_load_explicit(&r->eh_tokens, memory_order_relaxed))
+            atomic_store_explicit(&r->eh_tokens, st->cbs_puts, memory_order_relaxed);
         if (st->reconnects != atomic_load_explicit(&r->eh_reconnects, memory_order_relaxed)) {
             atomic_store_explicit(&r->eh_reconnects, st->reconnects, memory_order_relaxed);
             for (int k = 0; k < EH_ST__COUNT; k++)

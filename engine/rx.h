@@ -28,9 +28,10 @@ struct rx_eh_src {
     struct eh_rx_cfg tmpl;     /* host, port, tls, hub, cg, owner level, prefetch, token */
     struct eh_conn conn;       /* parsed connection string (SECRET: key, sas) */
     bool entra;                /* tokens from Microsoft Entra ID (eh_entra_token) */
+    int64_t sas_ttl_s;         /* lifetime of the SAS tokens signed from the key */
 };
 
-/* eh_token_fn over a struct rx_eh_src: SAS signed for the audience (1 h), the
+/* eh_token_fn over a struct rx_eh_src: SAS signed for the audience (--sas-token-ttl), the
  * connection string's fixed SharedAccessSignature, or an Entra ID JWT.
  * @thread any (reentrant) */
 int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
@@ -71,6 +72,7 @@ struct rx {
                                       pushed (last enqueued at start); -1: nothing to read */
     _Atomic int eh_status;         /* eventhub: enum eh_status, rx -> control */
     _Atomic uint64_t eh_reconnects;            /* eventhub: rx -> control */
+    _Atomic uint64_t eh_tokens;                /* eventhub: CBS tokens put (first and renewals) */
     _Atomic uint64_t eh_by_status[EH_ST__COUNT]; /* eventhub: detaches/closes per condition */
     struct ring *ring;             /* to the shard; this thread is the producer */
     struct park *shard_park;       /* woken after each push */

@@ -48,6 +48,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "compiler.h"
 #include "err.h"
 #include "log.h"
 
@@ -1178,8 +1179,23 @@ out:
     return rc;
 }
 
-int eh_cbs_token(const struct eh_conn *conn, bool entra, const char *audience, char *token,
-                 size_t n, const char **type, int64_t *expires_s)
+void eh_cred_describe(const struct eh_conn *conn, bool entra, char *out, size_t n)
+{
+    if (entra) {
+        const char *id = getenv("AZURE_CLIENT_ID");
+        snprintf(out, n, "Microsoft Entra ID (client id '%.64s')", id && *id ? id : "unset");
+    } else if (conn->sas[0]) {
+        const char *k = strstr(conn->sas, "skn=");
+        size_t kn = k ? strcspn(k + 4, "& ") : 0;
+        snprintf(out, n, "the SharedAccessSignature (key name '%.*s')", (int)MIN(kn, 64u),
+                 k ? k + 4 : "");
+    } else {
+        snprintf(out, n, "SAS key name '%.64s'", conn->key_name);
+    }
+}
+
+int eh_cbs_token(const struct eh_conn *conn, bool entra, int64_t sas_ttl_s, const char *audience,
+                 char *token, size_t n, const char **type, int64_t *expires_s)
 {
     if (entra) {
         struct eh_token *t = malloc(sizeof(*t)); /* 16 KiB; once per renewal */
@@ -1210,7 +1226,7 @@ int eh_cbs_token(const struct eh_conn *conn, bool entra, const char *audience, c
         *expires_s = 0; /* a fixed signature cannot be renewed */
         return 0;
     }
-    int64_t exp = (int64_t)time(NULL) + 3600;
+    int64_t exp = (int64_t)time(NULL) + (sas_ttl_s > 0 ? sas_ttl_s : EH_SAS_TTL_DEFAULT_S);
     int rc = eh_sas_token(audience, conn->key_name, conn->key, exp, token, n);
     if (rc)
         return rc;

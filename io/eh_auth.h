@@ -42,7 +42,10 @@ struct eh_conn {
  * SharedAccessKeyName + SharedAccessKey, or SharedAccessSignature, or none (the
  * caller then uses eh_entra_token); a key without its name (or the reverse), or
  * a key together with a signature, is an error. UseDevelopmentEmulator=true is
- * only accepted when HOST is loopback (localhost, 127.x.x.x, ::1).
+ * only accepted when HOST is loopback (localhost, 127.x.x.x, ::1) and means plain
+ * AMQP (PORT default 5672); without it the connection is TLS with the peer name
+ * verified, to PORT when given (any host, e.g. sb://localhost:5671/ for a local
+ * TLS endpoint), else 5671.
  * @return 0, or -EINVAL with a one-line reason in why (naming the bad key,
  *         never echoing a secret); on failure *out is zeroed.
  * @thread any */
@@ -111,10 +114,16 @@ int eh_entra_token(const char *scope, struct eh_token *out, char *why, size_t n)
  * JWT for https://eventhubs.azure.net/.default (type "jwt"; a failure is logged,
  * rate-limited, with the fix); else the connection string's fixed
  * SharedAccessSignature (*expires_s 0: cannot be renewed); else a SAS signed for
- * audience, valid 1 h (type "servicebus.windows.net:sastoken"). The shape of the
- * receivers' token callback. 0, -ENOSPC (token does not fit n), or
+ * audience, valid sas_ttl_s (type "servicebus.windows.net:sastoken"). The shape of
+ * the receivers' token callback. 0, -ENOSPC (token does not fit n), or
  * eh_entra_token's / eh_sas_token's error. @thread any @blocking (Entra ID) */
-int eh_cbs_token(const struct eh_conn *conn, bool entra, const char *audience, char *token,
-                 size_t n, const char **type, int64_t *expires_s);
+/* The credential eh_cbs_token presents, for messages (never a secret): "SAS key
+ * name 'K'", "the SharedAccessSignature (key name 'K')" or "Microsoft Entra ID
+ * (client id 'C')". @thread any */
+void eh_cred_describe(const struct eh_conn *conn, bool entra, char *out, size_t n);
+
+#define EH_SAS_TTL_DEFAULT_S 3600 /* what the SDKs sign for */
+int eh_cbs_token(const struct eh_conn *conn, bool entra, int64_t sas_ttl_s, const char *audience,
+                 char *token, size_t n, const char **type, int64_t *expires_s);
 
 #endif

@@ -42,6 +42,7 @@
 #include <proton/error.h>
 #include <proton/event.h>
 #include <proton/link.h>
+#include <proton/logger.h>
 #include <proton/message.h>
 #include <proton/proactor.h>
 #include <proton/sasl.h>
@@ -56,7 +57,7 @@
 
 #define EH_SELECTOR_KEY "apache.org:selector-filter:string"
 #define EH_SELECTOR_DESC 0x0000468C00000004ULL
-#define EH_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#define EH_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt" /* Debian's; $SSL_CERT_FILE wins */
 #define EH_TOKEN_MAX 16384
 #define EH_BACKOFF_BASE_MS 800
 #define EH_BACKOFF_MAX_MS 60000
@@ -331,6 +332,7 @@ struct eh_rx {
     struct eh_rx_cfg cfg;
     pn_proactor_t *px;
     pn_ssl_domain_t *ssl;
+    bool tls_name_bad;         /* this connection: proton said the peer cert lacks our host name */
     pn_connection_t *conn;     /* NULL: none (waiting to reconnect) */
     pn_session_t *ssn;
     pn_link_t *cbs_snd, *cbs_rcv, *rcv, *mg_snd, *mg_rcv;
@@ -373,7 +375,8 @@ struct eh_rx {
     uint32_t mg_next;
     bool mg_due;
     int mg_err;
-    char mg_why[256];
+    char mg_why[512];
+    char resp_desc[200];       /* status-description of the last $cbs/$management reply */
 };
 
 static uint64_t rnd(struct eh_rx *r)
@@ -400,6 +403,11 @@ static enum eh_status cond_status(pn_condition_t *c)
         return EH_ST_STOLEN;
     if (strcmp(n, "com.microsoft:server-busy") == 0)
         return EH_ST_BUSY;
+    /* proton reports its own idle timeout as resource-limit-exceeded: a silent peer,
+     * not a quota */
+    const char *d = pn_condition_get_description(c);
+    if (d && strstr(d, "idle-timeout"))
+        return EH_ST_DISCONNECTED;
     if (strcmp(n, "amqp:resource-limit-exceeded") == 0 || strstr(n, "quota"))
         return EH_ST_QUOTA;
     if (strcmp(n, "amqp:unauthorized-access") == 0 || strcmp(n, "com.microsoft:auth-failed") == 0)
@@ -435,6 +443,58 @@ static const char *status_fix(enum eh_status s)
     }
 }
 
+/* The trusted CA file: $SSL_CERT_FILE when set (OpenSSL's variable), else Debian's
+ * bundle. (OpenSSL's default paths, which proton also loads, add $SSL_CERT_DIR or
+ * /usr/lib/ssl/certs.) */
+static const char *ca_file(void)
+{
+    const char *f = getenv("SSL_CERT_FILE");
+    return f && *f ? f : EH_CA_BUNDLE;
+}
+
+/* A transport condition from the TLS layer? proton 0.37 closes with
+ * "SSL Failure: <OpenSSL error>" when the handshake fails. */
+static bool tls_failed(pn_condition_t *c)
+{
+    const char *d = c ? pn_condition_get_description(c) : NULL;
+    return d && strncmp(d, "SSL Failure", 11) == 0;
+}
+
+/* What a TLS failure (tls_failed(c)) means, and its fix. */
+static void tls_explain(const struct eh_rx *r, pn_condition_t *c, const char **what,
+                        const char **fix)
+{
+    if (!strstr(pn_condition_get_description(c), "certificate verify failed")) {
+        *what = "the handshake did not complete";
+        *fix = "the endpoint must speak AMQPS (TLS, port 5671); a plain-AMQP development "
+               "emulator needs UseDevelopmentEmulator=true in the connection string";
+    } else if (r->tls_name_bad) {
+        *what = "certificate verification failed: the server certificate does not name "
+                "the host";
+        *fix = "connect by a DNS name the certificate lists (the Endpoint host; proton "
+               "does not match IP addresses), or give the server a certificate for this name";
+    } else {
+        *what = "certificate verification failed: the server certificate is not issued by "
+                "a CA in the CA file (or has expired)";
+        *fix = "set SSL_CERT_FILE to the PEM file of the CA that issued the server "
+               "certificate (a private CA or a TLS-inspecting proxy)";
+    }
+}
+
+/* pn_log_sink_t for TLS transports: notes proton's "no name matching <host> found
+ * in peer cert" (the only place that tells a name mismatch from an untrusted
+ * issuer); everything goes on to stderr as proton's own sink would, when PN_LOG
+ * asks for proton's logs. @thread owner (inside eh_rx_poll) */
+static void tls_log_sink(intptr_t ctx, pn_log_subsystem_t sub, pn_log_level_t lvl, const char *msg)
+{
+    struct eh_rx *r = (struct eh_rx *)ctx;
+    if (sub == PN_SUBSYSTEM_SSL && strstr(msg, "no name matching"))
+        r->tls_name_bad = true;
+    if (getenv("PN_LOG"))
+        fprintf(stderr, "[proton] %s:%s: %s\n", pn_logger_subsystem_name(sub),
+                pn_logger_level_name(lvl), msg);
+}
+
 /* Count a status and log it once per burst (EH_LOG_BURST_MS). */
 static void report(struct eh_rx *r, enum eh_status s, pn_condition_t *c)
 {
@@ -443,6 +503,18 @@ static void report(struct eh_rx *r, enum eh_status s, pn_condition_t *c)
     int64_t now = clock_mono_ms();
     if (r->log_at_ms[s] && now - r->log_at_ms[s] < EH_LOG_BURST_MS) {
         r->log_quiet[s]++;
+        return;
+    }
+    if (s == EH_ST_DISCONNECTED && r->cfg.tls && tls_failed(c)) {
+        const char *what, *fix;
+        tls_explain(r, c, &what, &fix);
+        log_err("eh: partition %s: TLS handshake failed: %s host=%s port=%u ca_file=\"%s\" "
+                "error=\"%.160s\" count=%" PRIu64 " suppressed=%" PRIu64 " fix=\"%s\"",
+                r->mgmt ? "$management" : r->cfg.partition, what, r->cfg.host,
+                (unsigned)r->cfg.port, ca_file(), pn_condition_get_description(c),
+                r->st.by_status[s], r->log_quiet[s], fix);
+        r->log_at_ms[s] = now;
+        r->log_quiet[s] = 0;
         return;
     }
     const char *name = c ? pn_condition_get_name(c) : NULL;
@@ -588,14 +660,18 @@ static void send_token(struct eh_rx *r)
     memset(r->tok, 0, strlen(r->tok)); /* do not keep the secret around */
     r->st.cbs_puts++;
     r->token_inflight = true;
-    /* renew at min(expiry - 5 min, 45 min) +/- jitter; never for a fixed token */
+    /* Renew when a quarter of the lifetime is left, at most 5 min before expiry and
+     * at most 45 min after this put, less up to 20% jitter (never later, so the old
+     * token still covers the links while the new one travels); never for a fixed
+     * token. A 1 h SAS: renewed after 36..45 min; a 6 s one: after 3.6..4.5 s. */
     if (exp_s > 0) {
-        int64_t left_ms = (exp_s - clock_real_ms() / 1000) * 1000 - 300000;
+        int64_t left_ms = exp_s * 1000 - clock_real_ms();
+        left_ms -= MIN(left_ms / 4, (int64_t)300000);
         if (left_ms > 2700000)
             left_ms = 2700000;
-        if (left_ms < 30000)
-            left_ms = 30000;
-        r->renew_at_ms = clock_mono_ms() + jitter(r, left_ms);
+        if (left_ms < 500)
+            left_ms = 500;
+        r->renew_at_ms = clock_mono_ms() + left_ms - (int64_t)(rnd(r) % (uint64_t)(left_ms / 5 + 1));
     } else {
         r->renew_at_ms = INT64_MAX;
     }
@@ -692,7 +768,8 @@ static void send_mgmt(struct eh_rx *r)
     }
 }
 
-/* Decode a response in r->ctl; its status-code into *status. 0 or ERR_FORMAT. */
+/* Decode a response in r->ctl; its status-code into *status and its
+ * status-description (printable ASCII, cut) into r->resp_desc. 0 or ERR_FORMAT. */
 static int decode_response(struct eh_rx *r, int64_t *status)
 {
     pn_message_clear(r->msg);
@@ -704,6 +781,7 @@ static int decode_response(struct eh_rx *r, int64_t *status)
           memcmp(cid.u.as_bytes.start, r->token_id, cid.u.as_bytes.size) == 0))
         return -ESRCH; /* not ours (a late reply): ignore */
     *status = -1;
+    r->resp_desc[0] = '\0';
     pn_data_t *ap = pn_message_properties(r->msg);
     pn_data_rewind(ap);
     if (pn_data_next(ap) && pn_data_type(ap) == PN_MAP) {
@@ -713,8 +791,16 @@ static int decode_response(struct eh_rx *r, int64_t *status)
             bool kok = data_text(ap, &k);
             if (!pn_data_next(ap))
                 break;
-            if (kok && (key_is(k, "status-code") || key_is(k, "statusCode")))
+            pn_bytes_t v;
+            if (kok && (key_is(k, "status-code") || key_is(k, "statusCode"))) {
                 (void)data_int(ap, status);
+            } else if (kok && (key_is(k, "status-description") || key_is(k, "statusDescription")) &&
+                       data_text(ap, &v)) {
+                size_t m = MIN(v.size, sizeof(r->resp_desc) - 1);
+                for (size_t i = 0; i < m; i++)
+                    r->resp_desc[i] = (v.start[i] >= 0x20 && v.start[i] < 0x7f) ? v.start[i] : '?';
+                r->resp_desc[m] = '\0';
+            }
         }
         pn_data_exit(ap);
     }
@@ -731,12 +817,17 @@ static void on_cbs_reply(struct eh_rx *r)
     if (rc || status < 200 || status > 299) {
         r->st.cbs_failures++;
         report(r, EH_ST_UNAUTHORIZED, NULL);
-        log_warn("eh: CBS put-token refused status=%" PRId64 " partition=%s", rc ? -1 : status,
-                 r->mgmt ? "$management" : r->cfg.partition);
+        char aud[3 * EH_NAME_MAX + 64];
+        audience(r, aud, sizeof(aud));
+        const char *cred = r->cfg.cred[0] ? r->cfg.cred : "the token";
+        log_warn("eh: CBS put-token refused status=%" PRId64 " credential=\"%s\" audience=\"%s\" "
+                 "description=\"%s\" partition=%s",
+                 rc ? -1 : status, cred, aud, r->resp_desc, r->mgmt ? "$management" : r->cfg.partition);
         if (r->mgmt) {
             r->mg_err = -EACCES;
-            snprintf(r->mg_why, sizeof(r->mg_why), "CBS put-token refused (status %" PRId64 ")",
-                     rc ? -1 : status);
+            snprintf(r->mg_why, sizeof(r->mg_why),
+                     "CBS put-token refused (status %" PRId64 "%s%s) for %s, audience '%.200s'",
+                     rc ? -1 : status, r->resp_desc[0] ? ": " : "", r->resp_desc, cred, aud);
         }
         close_conn(r);
         return;
@@ -1041,9 +1132,18 @@ static void handle(struct eh_rx *r, pn_event_t *e)
         }
         if (r->mgmt && !r->mg_err && r->mg_phase != MG_DONE) {
             r->mg_err = -ECONNREFUSED;
-            snprintf(r->mg_why, sizeof(r->mg_why), "connection closed: %.200s",
-                     pn_condition_get_description(c) ? pn_condition_get_description(c)
-                                                      : "no reason given");
+            if (r->cfg.tls && tls_failed(c)) {
+                const char *what, *fix;
+                tls_explain(r, c, &what, &fix);
+                r->mg_err = -EPROTO;
+                snprintf(r->mg_why, sizeof(r->mg_why),
+                         "TLS handshake with %s failed: %s (CA file %s); fix: %s", r->cfg.host,
+                         what, ca_file(), fix);
+            } else {
+                snprintf(r->mg_why, sizeof(r->mg_why), "connection closed: %.200s",
+                         pn_condition_get_description(c) ? pn_condition_get_description(c)
+                                                          : "no reason given");
+            }
         }
         /* the proactor frees conn, transport and everything under them */
         r->conn = NULL;
@@ -1070,7 +1170,9 @@ static void do_connect(struct eh_rx *r)
 {
     pn_connection_t *c = pn_connection();
     pn_transport_t *t = pn_transport();
-    if (!c || !t) {
+    /* TLS is set up before connecting or not at all: never plain instead */
+    pn_ssl_t *ssl = t && r->cfg.tls ? pn_ssl(t) : NULL;
+    if (!c || !t || (r->cfg.tls && (!ssl || pn_ssl_init(ssl, r->ssl, NULL) != 0))) {
         if (c)
             pn_connection_free(c);
         if (t)
@@ -1078,8 +1180,12 @@ static void do_connect(struct eh_rx *r)
         r->reconnect_at_ms = clock_mono_ms() + EH_BACKOFF_BASE_MS;
         return;
     }
-    if (r->cfg.tls)
-        pn_ssl_init(pn_ssl(t), r->ssl, NULL);
+    if (r->cfg.tls) {
+        r->tls_name_bad = false;
+        pn_logger_t *lg = pn_transport_logger(t);
+        pn_logger_set_log_sink(lg, tls_log_sink, (intptr_t)r);
+        pn_logger_set_mask(lg, PN_SUBSYSTEM_SSL, PN_LEVEL_ERROR);
+    }
     pn_sasl_allowed_mechs(pn_sasl(t), "ANONYMOUS");
     pn_transport_set_idle_timeout(t, 120000); /* proton advertises half: 60 s like the SDKs */
     char port[8], addr[PN_MAX_ADDR];
@@ -1128,11 +1234,18 @@ static struct eh_rx *create(const struct eh_rx_cfg *cfg, bool mgmt, int *err)
     if (!r->px || !r->msg || !r->dec || !r->tok)
         goto fail;
     if (cfg->tls) {
+        /* peer verification with the host name, always: there is no switch to turn it off */
+        const char *ca = ca_file();
         r->ssl = pn_ssl_domain(PN_SSL_MODE_CLIENT);
-        if (!r->ssl || pn_ssl_domain_set_trusted_ca_db(r->ssl, EH_CA_BUNDLE) != 0 ||
+        if (!r->ssl || pn_ssl_domain_set_trusted_ca_db(r->ssl, ca) != 0 ||
             pn_ssl_domain_set_peer_authentication(r->ssl, PN_SSL_VERIFY_PEER_NAME, NULL) != 0) {
-            log_err("eh: cannot set up TLS with peer verification ca_bundle=\"%s\"",
-                    EH_CA_BUNDLE);
+            log_err("eh: cannot set up TLS with peer verification: the CA file cannot be "
+                    "loaded ca_file=\"%s\" fix=\"%s\"",
+                    ca,
+                    getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE")
+                        ? "SSL_CERT_FILE must name a readable PEM file of CA certificates"
+                        : "install the ca-certificates package, or set SSL_CERT_FILE to a "
+                          "PEM file of CA certificates");
             *err = -EIO;
             goto fail;
         }

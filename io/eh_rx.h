@@ -6,8 +6,9 @@
  * thread of the partition). proton headers stay inside io/ .c files: this header is
  * proton-free so engine/ can include it.
  *
- * Per connection: TCP (TLS with peer-name verification on 5671; plain AMQP only
- * for UseDevelopmentEmulator=true to a loopback host), SASL ANONYMOUS, one
+ * Per connection: TCP (TLS with peer-name verification on 5671 or the Endpoint's
+ * port, trusting the CA file $SSL_CERT_FILE, else /etc/ssl/certs/ca-certificates.crt;
+ * plain AMQP only for UseDevelopmentEmulator=true to a loopback host), SASL ANONYMOUS, one
  * session, CBS put-token on $cbs (sender + receiver link pair), then the
  * receiver link on <hub>/ConsumerGroups/<cg>/Partitions/<id> with the selector
  * filter of the start position, com.microsoft:epoch (long) when an owner level
@@ -124,6 +125,7 @@ struct eh_rx_cfg {
     uint32_t prefetch;            /* most credit outstanding at once */
     eh_token_fn token;
     void *token_ctx;
+    char cred[160];               /* what token presents, for messages (eh_cred_describe) */
     eh_event_fn on_event;
     void *event_ctx;
 };
@@ -183,7 +185,9 @@ struct eh_hub_info {
  * and callbacks unused), READ com.microsoft:eventhub, then com.microsoft:partition
  * for each id (when with_parts), within timeout_ms. 0, -ETIMEDOUT, ERR_FORMAT
  * (reply not understood), -EACCES (CBS or READ refused: why says so), -ENOENT
- * (hub not found), -ECONNREFUSED / -EIO (transport). @thread control @blocking */
+ * (hub not found), -ECONNREFUSED / -EIO (transport), -EPROTO (TLS handshake or
+ * certificate verification failed: why names the CA file and the fix).
+ * @thread control @blocking */
 int eh_mgmt_read(const struct eh_rx_cfg *cfg, bool with_parts, struct eh_hub_info *out,
                  int timeout_ms, char *why, size_t n) MUST_CHECK;
 

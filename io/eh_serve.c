@@ -8,6 +8,8 @@
  * new events from a producer), and act on PN_CONNECTION_WAKE.
  *
  *   listener 127.0.0.1:PORT --accept--> conn (SASL ANONYMOUS, idle timeout 60 s on the wire)
+ *     [TLS with tls_cert/tls_key: one server pn_ssl_domain, loaded at create so a bad
+ *      file fails at start; pn_ssl_init on each accepted transport, no client certs]
  *     session per link (any number)
  *       link target "$cbs"         LK_CBS   requests  -> put-token -> reply on LK_REPLY
  *       link target "$management"  LK_MGMT  requests  -> READ      -> reply on LK_REPLY
@@ -43,8 +45,12 @@
  *
  * Timer: one proactor timeout, 100 ms (10 ms with --rate or slow faults): it polls
  * the stop flag, refills the rate bucket (tokens = events, burst <= rate/10) and wakes
- * connections with links so throttled or slowed receivers resume. Faults are drawn
- * from a seeded splitmix64 per event sent (detach, drop) or producer transfer (busy).
+ * connections with links so throttled or slowed receivers resume, and those whose
+ * SAS token expired unrenewed (their event links are detached as unauthorized-access
+ * ExpiredToken, as the service does; a put-token before expiry extends them).
+ * Faults are drawn from a seeded splitmix64 per event sent (detach, drop, throttle:
+ * the receiver detached as com.microsoft:server-busy) or producer transfer (busy:
+ * rejected).
  * Counters (connections, events sent/received, steals, faults) are logged at the end.
  *
  * Memory: every event (capture or produced) stays in memory until exit; this is a
@@ -76,6 +82,7 @@
 #include <proton/proactor.h>
 #include <proton/sasl.h>
 #include <proton/session.h>
+#include <proton/ssl.h>
 #include <proton/terminus.h>
 #include <proton/transport.h>
 
@@ -121,6 +128,7 @@ struct conn {
     struct lnk *links;
     struct conn *next, *prev; /* s->conns */
     bool authorized;
+    int64_t auth_exp_s; /* expiry (se) of the latest accepted SAS token; 0: none */
 };
 
 struct lnk {
@@ -163,6 +171,7 @@ struct eh_serve {
     struct conn *conns;
     pn_proactor_t *px;
     pn_listener_t *ln;
+    pn_ssl_domain_t *ssl; /* NULL: plain AMQP */
     pn_message_t *req, *resp;
     pn_data_t *sec;   /* section walker */
     pn_rwbytes_t enc; /* reply encode buffer */
@@ -175,7 +184,7 @@ struct eh_serve {
     uint32_t rr;
     int64_t last_enq_ms;
     /* counters, logged when the loop ends */
-    uint64_t n_conns, n_sent, n_received, n_detach, n_drop, n_busy, n_stolen;
+    uint64_t n_conns, n_sent, n_received, n_detach, n_drop, n_busy, n_throttle, n_stolen, n_expired;
 };
 
 /* ---- small helpers ------------------------------------------------------------------ */
@@ -538,6 +547,13 @@ static bool pump(struct eh_serve *s, struct lnk *k)
             s->n_drop++;
             return false;
         }
+        if (s->faults.throttle > 0 && rnd01(s) < s->faults.throttle) {
+            /* egress throttling: the service detaches the receiver as server-busy */
+            lnk_close(s, k, "com.microsoft:server-busy",
+                      "injected fault: server busy (throttled), retry later");
+            s->n_throttle++;
+            return true;
+        }
         send_event(s, k, &p->ev[k->next]);
         if (k->closed)
             return true;
@@ -554,8 +570,33 @@ static bool pump(struct eh_serve *s, struct lnk *k)
     return true;
 }
 
+/* The connection's token expired without a renewal: detach its event links as the
+ * service does; they may attach again after a new put-token. */
+static void conn_expire(struct eh_serve *s, struct conn *c)
+{
+    char d[300];
+    snprintf(d, sizeof(d),
+             "Unauthorized: ExpiredToken: the SAS token signed with key name '%s' expired at "
+             "%" PRId64 " and was not renewed on $cbs; put a new token before the old one expires",
+             s->key_name, c->auth_exp_s);
+    c->authorized = false;
+    c->auth_exp_s = 0;
+    s->n_expired++;
+    for (struct lnk *k = c->links; k; k = k->cnext)
+        if ((k->kind == LK_RX || k->kind == LK_TX) && !k->closed)
+            lnk_close(s, k, "amqp:unauthorized-access", d);
+}
+
+static bool conn_expired(const struct eh_serve *s, const struct conn *c)
+{
+    return s->key_name && c->authorized && c->auth_exp_s > 0 &&
+           clock_real_ms() / 1000 >= c->auth_exp_s;
+}
+
 static void conn_pump(struct eh_serve *s, struct conn *c)
 {
+    if (conn_expired(s, c))
+        conn_expire(s, c);
     for (struct lnk *k = c->links; k; k = k->cnext) {
         if (k->kind == LK_RX && k->stolen && !k->closed && ++s->n_stolen)
             lnk_close(s, k, "amqp:link:stolen",
@@ -733,6 +774,12 @@ static void handle_cbs(struct eh_serve *s, struct conn *c)
     } else if (tok) {
         rc = eh_sas_verify(tok, s->key_name, s->key, clock_real_ms() / 1000, aud, sizeof(aud));
     }
+    int64_t se = 0;
+    const char *sp = tok ? strstr(tok, "&se=") : NULL;
+    if (!sp && tok)
+        sp = strstr(tok, " se=");
+    if (sp)
+        se = strtoll(sp + 4, NULL, 10); /* verified above when rc == 0 */
     free(tok);
     if (rc == 0 && !audience_covers(aud, name.start ? name.start : "", name.size)) {
         snprintf(desc, sizeof(desc),
@@ -743,6 +790,8 @@ static void handle_cbs(struct eh_serve *s, struct conn *c)
     }
     if (rc == 0) {
         c->authorized = true;
+        if (se > c->auth_exp_s)
+            c->auth_exp_s = se; /* a renewal extends the connection's links */
         resp_begin(s, 202, "Accepted", NULL);
         respond(s, c);
         return;
@@ -1557,7 +1606,12 @@ static void on_accept(struct eh_serve *s, pn_listener_t *ln)
     pn_connection_t *pc = pn_connection();
     pn_transport_t *t = pn_transport();
     struct conn *c = calloc(1, sizeof(*c));
-    if (!pc || !t || !c) {
+    if (t)
+        pn_transport_set_server(t);
+    /* TLS before anything else reads the transport; as the out-of-memory case, a
+     * failure leaves the connection unaccepted (never served in plain AMQP) */
+    pn_ssl_t *ssl = t && s->ssl ? pn_ssl(t) : NULL;
+    if (!pc || !t || !c || (s->ssl && (!ssl || pn_ssl_init(ssl, s->ssl, NULL) != 0))) {
         free(c);
         if (t)
             pn_transport_free(t);
@@ -1566,7 +1620,6 @@ static void on_accept(struct eh_serve *s, pn_listener_t *ln)
         log_warn("serve: out of memory accepting a connection");
         return;
     }
-    pn_transport_set_server(t);
     pn_sasl_allowed_mechs(pn_sasl(t), "ANONYMOUS");
     pn_transport_set_idle_timeout(t, EH_IDLE_MS);
     c->pc = pc;
@@ -1597,10 +1650,9 @@ static void tick(struct eh_serve *s)
         s->tokens = MIN(s->tokens + add, cap);
         s->refill_ms = now;
     }
-    if (fast)
-        for (struct conn *c = s->conns; c; c = c->next)
-            if (c->links)
-                pn_connection_wake(c->pc);
+    for (struct conn *c = s->conns; c; c = c->next)
+        if ((fast && c->links) || conn_expired(s, c))
+            pn_connection_wake(c->pc);
     pn_proactor_set_timeout(s->px, fast ? EH_FAST_TICK_MS : EH_TICK_MS);
 }
 
@@ -1710,6 +1762,68 @@ static bool handle(struct eh_serve *s, pn_event_t *e)
     return true;
 }
 
+/* Does the file at path hold a PEM private key block (any kind)? */
+static bool pem_has_key(const char *path)
+{
+    char buf[16384];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *b = strstr(buf, "-----BEGIN ");
+    return b && strstr(b, "PRIVATE KEY-----");
+}
+
+/* The server TLS domain for cert and key (PEM files), or NULL with *err: -ENOENT /
+ * -EACCES (a file cannot be read), -EINVAL (not a PEM certificate or key, or they do
+ * not match), -ENOMEM. Each failure is logged with the file's name. */
+static pn_ssl_domain_t *tls_domain(const char *cert, const char *key, int *err)
+{
+    const char *files[2] = {cert, key};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "r");
+        if (!f) {
+            *err = -errno;
+            log_err("serve: TLS %s file \"%s\" cannot be read: %s", i ? "key" : "certificate",
+                    files[i], strerror(errno));
+            return NULL;
+        }
+        fclose(f);
+    }
+    pn_ssl_domain_t *d = pn_ssl_domain(PN_SSL_MODE_SERVER);
+    if (!d) {
+        *err = -ENOMEM;
+        log_err("serve: pn_ssl_domain() failed: cannot set up TLS");
+        return NULL;
+    }
+    int rc = pn_ssl_domain_set_credentials(d, cert, key, NULL);
+    if (rc == 0)
+        return d;
+    pn_ssl_domain_free(d);
+    *err = -EINVAL;
+    if (rc == -3)
+        log_err("serve: TLS certificate file \"%s\" is not a PEM certificate (chain) "
+                "fix=\"give the server certificate, PEM, leaf first\"",
+                cert);
+    else if (rc == -4 && !pem_has_key(key))
+        log_err("serve: TLS key file \"%s\" is not a PEM private key "
+                "fix=\"give the unencrypted PEM key of the certificate\"",
+                key);
+    else if (rc == -4) /* OpenSSL 3 checks the pair while loading the key */
+        log_err("serve: TLS key file \"%s\" does not match the certificate in \"%s\" (or is "
+                "encrypted) fix=\"give the unencrypted PEM key of that certificate\"",
+                key, cert);
+    else if (rc == -5)
+        log_err("serve: TLS key file \"%s\" does not match the certificate in \"%s\"", key, cert);
+    else
+        log_err("serve: pn_ssl_domain_set_credentials() failed: %d (certificate \"%s\", key "
+                "\"%s\")",
+                rc, cert, key);
+    return NULL;
+}
+
 /* ---- API --------------------------------------------------------------------------------- */
 
 struct eh_serve *eh_serve_create(const struct eh_serve_opts *o, int *err)
@@ -1719,7 +1833,8 @@ struct eh_serve *eh_serve_create(const struct eh_serve_opts *o, int *err)
     if (!o->host || !o->port || !o->hub || !*o->hub || strlen(o->hub) > CAPTURE_NAME_MAX ||
         strlen(o->host) >= sizeof(s->host) || strlen(o->port) >= sizeof(s->port) ||
         o->partitions == 0 || o->partitions > CAPTURE_MAX_PARTITIONS ||
-        o->ncgs >= EH_SERVE_MAX_CGS || (o->sas_key_name && !o->sas_key))
+        o->ncgs >= EH_SERVE_MAX_CGS || (o->sas_key_name && !o->sas_key) ||
+        !o->tls_cert != !o->tls_key)
         goto fail;
     e = -ENOMEM;
     s = calloc(1, sizeof(*s));
@@ -1745,6 +1860,12 @@ struct eh_serve *eh_serve_create(const struct eh_serve_opts *o, int *err)
         s->key = dupn(o->sas_key, strlen(o->sas_key));
         if (!s->key_name || !s->key)
             goto fail_s;
+    }
+    if (o->tls_cert) {
+        s->ssl = tls_domain(o->tls_cert, o->tls_key, &e);
+        if (!s->ssl)
+            goto fail_s;
+        e = -ENOMEM;
     }
     s->rate = o->rate;
     s->faults = o->faults;
@@ -1799,8 +1920,9 @@ int eh_serve_run(struct eh_serve *s)
     }
     log_info("serve: done connections=%" PRIu64 " events_sent=%" PRIu64 " events_received=%" PRIu64
              " stolen=%" PRIu64 " fault_detach=%" PRIu64 " fault_drop=%" PRIu64
-             " fault_busy=%" PRIu64,
-             s->n_conns, s->n_sent, s->n_received, s->n_stolen, s->n_detach, s->n_drop, s->n_busy);
+             " fault_busy=%" PRIu64 " fault_throttle=%" PRIu64 " tokens_expired=%" PRIu64,
+             s->n_conns, s->n_sent, s->n_received, s->n_stolen, s->n_detach, s->n_drop, s->n_busy,
+             s->n_throttle, s->n_expired);
     return s->listen_err;
 }
 
@@ -1812,6 +1934,8 @@ void eh_serve_destroy(struct eh_serve *s)
         conn_free(s, s->conns);
     if (s->px)
         pn_proactor_free(s->px);
+    if (s->ssl)
+        pn_ssl_domain_free(s->ssl); /* after the transports that use it */
     for (uint32_t i = 0; s->parts && i < s->np; i++) {
         for (size_t j = 0; j < s->parts[i].n; j++)
             free(s->parts[i].ev[j].mem);

@@ -3,7 +3,8 @@
  *
  * One hub with N partitions and a set of consumer groups, held in memory: the
  * caller loads the events (e.g. from a capture) with eh_serve_add(), then
- * eh_serve_run() listens on plain AMQP (no TLS) and serves SASL ANONYMOUS,
+ * eh_serve_run() listens on plain AMQP, or AMQPS (TLS, server side) when a
+ * certificate and key are given, and serves SASL ANONYMOUS,
  * `$cbs` put-token, `$management` READ, receiver links with selector filters,
  * epochs and the five-readers rule, and sender links (producers) whose events
  * are appended to the partitions and delivered to the receivers.
@@ -24,12 +25,14 @@
 #define EH_SERVE_MAX_READERS 5u   /* non-epoch receivers per partition per group */
 #define EH_SERVE_MAX_MSG 1048576u /* max-message-size advertised to producers */
 
-/* Injected faults, each a probability per delivered event (detach, drop) or per
- * producer transfer (busy); slow_ms delays every pump of a receiver link. */
+/* Injected faults, each a probability per delivered event (detach, drop,
+ * throttle) or per producer transfer (busy); slow_ms delays every pump of a
+ * receiver link. */
 struct eh_serve_faults {
     double detach;    /* detach the receiver link with amqp:link:detach-forced */
     double drop;      /* close the whole connection (amqp:connection:forced) */
     double busy;      /* reject a producer transfer with com.microsoft:server-busy */
+    double throttle;  /* detach the receiver link with com.microsoft:server-busy */
     uint32_t slow_ms; /* pause between pumps of one receiver link, ms */
 };
 
@@ -44,6 +47,8 @@ struct eh_serve_opts {
     const char *sas_key_name; /* NULL: every put-token is accepted */
     const char *sas_key;      /* SECRET: never logged */
     uint64_t rate;            /* events per second over all receivers; 0 unlimited */
+    const char *tls_cert;     /* PEM certificate (chain) file; with tls_key: TLS, else plain */
+    const char *tls_key;      /* PEM private key file (unencrypted) for tls_cert */
     struct eh_serve_faults faults;
     uint64_t seed; /* for the fault draws */
     /* Called once the listener is bound, with the numeric host and port. */
@@ -55,8 +60,12 @@ struct eh_serve_opts {
 
 struct eh_serve;
 
-/* A server for o (copied; strings are copied too). NULL with *err = -EINVAL
- * (bad option) or -ENOMEM. @thread control */
+/* A server for o (copied; strings are copied too). With tls_cert and tls_key the
+ * certificate and key are loaded here, so a bad file fails now, logged with its
+ * name. NULL with *err = -EINVAL (bad option; only one of tls_cert and tls_key;
+ * a file that is not a PEM certificate or key, or a key that does not match the
+ * certificate), -ENOENT / -EACCES (a TLS file cannot be read) or -ENOMEM.
+ * @thread control */
 struct eh_serve *eh_serve_create(const struct eh_serve_opts *o, int *err);
 
 /* Append a copy of ev to partition p, as the next event (ev->seq must be above

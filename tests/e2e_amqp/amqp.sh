@@ -23,17 +23,6 @@ run() {
     || fail "sluice run $*: $(tail -5 "$T/run.err")"
   if grep -q 'c2VjcmV0' "$T/run.err" "$T/run.out"; then fail "the SharedAccessKey was logged"; fi
 }
-# ckpt_ok SPOOL: every partition checkpointed at its last sequence number
-ckpt_ok() {
-  "$B/sluice" checkpoint show --spool-dir "$1" > "$T/ckpt.json"
-  python3 - "$T/stat.json" "$T/ckpt.json" <<'PY' || fail "checkpoints differ"
-import json, sys
-st = json.load(open(sys.argv[1])); ck = json.load(open(sys.argv[2]))
-bad = [p for p, v in st["per_partition"].items()
-       if ck["partitions"].get(p, {}).get("sequence_number") != v["last_sequence_number"]]
-if bad: print("FAIL: checkpoints differ for partitions", bad, ck["partitions"]); sys.exit(1)
-PY
-}
 
 serve
 run "$T/sp"
@@ -97,7 +86,7 @@ ok "SAS tokens accepted by a verifying emulator, owner level 3"
 export X="Endpoint=sb://127.0.0.1:$PORT;SharedAccessKeyName=k;SharedAccessKey=d3Jvbmc=;EntityPath=$HUB;UseDevelopmentEmulator=true"
 if "$B/sluice" run --source eventhub --connection-string-env X --spool-dir "$T/sp5" --until-caught-up \
      --progress-ms 0 > "$T/bad.out" 2> "$T/bad.err"; then fail "a wrong key was accepted"; fi
-grep -q 'put-token refused (status 401)' "$T/bad.err" || fail "wrong key: $(tail -2 "$T/bad.err")"
+grep -q 'put-token refused (status 401' "$T/bad.err" || fail "wrong key: $(tail -2 "$T/bad.err")"
 if grep -q 'd3Jvbmc' "$T/bad.err"; then fail "the wrong key was logged"; fi
 ok "a wrong SharedAccessKey is refused with 401, named, not logged"
 

@@ -51,6 +51,7 @@ struct opts {
     int64_t start_ms;
     bool has_ns, has_hub, has_start;
     const char *listen, *cgs, *key_name, *key_env, *faults; /* serve */
+    const char *tls_cert, *tls_key;                         /* serve */
     uint64_t rate;
     char **args; /* positional arguments */
     int nargs;
@@ -118,8 +119,8 @@ static const struct flag import_flags[] = {
 
 static const struct flag serve_flags[] = {
     {"listen", "HOST:PORT", FK_STR, 0, 0, OFF(listen), true,
-     "address to listen on (plain AMQP, no TLS); PORT 0 picks a free port, printed on stdout "
-     "as \"listening HOST:PORT\""},
+     "address to listen on (plain AMQP, or AMQPS with --tls-cert and --tls-key); PORT 0 picks "
+     "a free port, printed on stdout as \"listening HOST:PORT\""},
     {"hub", "NAME", FK_HUB, 0, 0, OFF(hub), false,
      "event hub name served (default: the capture's, else eh1)"},
     {"consumer-groups", "LIST", FK_STR, 0, 0, OFF(cgs), false,
@@ -132,9 +133,15 @@ static const struct flag serve_flags[] = {
     {"rate", "EVENTS/S", FK_NUM, 0, 1000000000ull, OFF(rate), false,
      "events per second delivered over all receivers (default 0: unlimited)"},
     {"faults", "SPEC", FK_STR, 0, 0, OFF(faults), false,
-     "injected faults, e.g. detach=0.01,drop=0.005,busy=0.01,slow=5ms: per delivered event "
-     "detach the link or drop the connection, per producer transfer reject as server-busy, "
-     "pause between a link's sends"},
+     "injected faults, e.g. detach=0.01,drop=0.005,throttle=0.01,busy=0.01,slow=5ms: per "
+     "delivered event detach the link, drop the connection or detach it as server-busy "
+     "(throttle), per producer transfer reject as server-busy (busy), pause between a "
+     "link's sends"},
+    {"tls-cert", "FILE", FK_PATH, 0, 0, OFF(tls_cert), false,
+     "PEM server certificate (leaf first, then any intermediates): serve AMQPS (TLS) instead "
+     "of plain AMQP; needs --tls-key"},
+    {"tls-key", "FILE", FK_PATH, 0, 0, OFF(tls_key), false,
+     "PEM private key of --tls-cert, unencrypted; needs --tls-cert"},
 };
 
 static const struct flag no_flags[1];
@@ -182,7 +189,9 @@ static const struct cmd cmds[] = {
      "Serves the capture's partitions as one event hub over plain AMQP 1.0 (SASL ANONYMOUS,\n"
      "$cbs put-token, $management READ, receiver links with selector filters and epochs,\n"
      "producer links whose events are appended in memory), good enough for the official\n"
-     "Event Hubs SDKs with UseDevelopmentEmulator=true. Prints \"listening HOST:PORT\" on\n"
+     "Event Hubs SDKs with UseDevelopmentEmulator=true. With --tls-cert and --tls-key it\n"
+     "speaks AMQPS (TLS) instead, for clients that verify the certificate (a connection\n"
+     "string without UseDevelopmentEmulator). Prints \"listening HOST:PORT\" on\n"
      "stdout once ready; logs on stderr; SIGINT or SIGTERM stop it cleanly (exit 0).",
      serve_flags, ARRAY_SIZE(serve_flags), 1, 1, cmd_serve},
     {"record", "--out CAPTURE [flags]", "record a live event hub into a capture",
@@ -704,6 +713,8 @@ static int cmd_serve(struct opts *o)
         .key_env = o->key_env,
         .rate = o->rate,
         .faults = o->faults,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
     };
     int rc = replay_serve_check(&so);
     return rc ? rc : replay_serve(&so);

@@ -52,7 +52,8 @@ static int rec_token(void *ctx, const char *audience, char *token, size_t n, con
                      int64_t *expires_s)
 {
     const struct rec_src *src = ctx;
-    return eh_cbs_token(&src->conn, src->entra, audience, token, n, type, expires_s);
+    return eh_cbs_token(&src->conn, src->entra, EH_SAS_TTL_DEFAULT_S, audience, token, n, type,
+                        expires_s);
 }
 
 /* Records in a body {"records":[...]}: the elements of the top-level "records"
@@ -345,6 +346,7 @@ static int setup(const struct rec_opts *o, struct rec_src *src, struct eh_rx_cfg
     t->prefetch = 300;
     t->token = rec_token;
     t->token_ctx = src;
+    eh_cred_describe(&src->conn, src->entra, t->cred, sizeof(t->cred));
     snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-record-mgmt");
     return 0;
 }

@@ -81,7 +81,8 @@ static bool parse_prob(const char *v, size_t n, double *out)
     return true;
 }
 
-/* "detach=P,drop=P,busy=P,slow=Nms" (any subset, any order). NULL, or the bad item. */
+/* "detach=P,drop=P,busy=P,throttle=P,slow=Nms" (any subset, any order). NULL, or the
+ * bad item. */
 static const char *parse_faults(const char *s, struct eh_serve_faults *f, char *bad, size_t bn)
 {
     memset(f, 0, sizeof(*f));
@@ -103,6 +104,9 @@ static const char *parse_faults(const char *s, struct eh_serve_faults *f, char *
                 return bad;
         } else if (kn == 4 && memcmp(p, "busy", 4) == 0) {
             if (!parse_prob(v, vn, &f->busy))
+                return bad;
+        } else if (kn == 8 && memcmp(p, "throttle", 8) == 0) {
+            if (!parse_prob(v, vn, &f->throttle))
                 return bad;
         } else if (kn == 4 && memcmp(p, "slow", 4) == 0) {
             uint64_t ms = 0;
@@ -154,7 +158,7 @@ int replay_serve_check(const struct replay_serve_opts *o)
     struct eh_serve_faults f;
     if (o->faults && parse_faults(o->faults, &f, bad, sizeof(bad))) {
         fprintf(stderr,
-                PROG ": --faults: \"%s\" is not a fault (give detach=P,drop=P,busy=P with "
+                PROG ": --faults: \"%s\" is not a fault (give detach=P,drop=P,busy=P,throttle=P with "
                      "P in 0..1 and slow=Nms, comma-separated)\n",
                 bad);
         return 2;
@@ -171,6 +175,12 @@ int replay_serve_check(const struct replay_serve_opts *o)
         fprintf(stderr, PROG ": %s: needs %s too (the key name and the variable holding the key)\n",
                 o->key_name ? "--sas-key-name" : "--sas-key-env",
                 o->key_name ? "--sas-key-env" : "--sas-key-name");
+        return 2;
+    }
+    if ((o->tls_cert != NULL) != (o->tls_key != NULL)) {
+        fprintf(stderr,
+                PROG ": %s: needs %s too (the PEM certificate and its private key, for TLS)\n",
+                o->tls_cert ? "--tls-cert" : "--tls-key", o->tls_cert ? "--tls-key" : "--tls-cert");
         return 2;
     }
     if (o->key_env) {
@@ -239,6 +249,8 @@ int replay_serve(const struct replay_serve_opts *o)
         .sas_key = o->key_env ? getenv(o->key_env) : NULL,
         .rate = o->rate,
         .faults = f,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
         .seed = 1,
         .on_listen = on_listen,
         .stop = &g_serve_stop,
@@ -247,7 +259,11 @@ int replay_serve(const struct replay_serve_opts *o)
     struct eh_serve *s = eh_serve_create(&so, &err);
     if (!s) {
         capture_close(&c);
-        fprintf(stderr, PROG ": serve: %s\n", err_str(err));
+        if (o->tls_cert)
+            fprintf(stderr, PROG ": serve: cannot set up TLS with --tls-cert %s --tls-key %s: %s\n",
+                    o->tls_cert, o->tls_key, err_str(err));
+        else
+            fprintf(stderr, PROG ": serve: %s\n", err_str(err));
         return 1;
     }
     rc = load(s, o->capture, &c);

@@ -16,10 +16,13 @@ struct replay_serve_opts {
     const char *key_env;  /* --sas-key-env: the variable holding the key */
     uint64_t rate;        /* events/s over all receivers, 0 unlimited */
     const char *faults;   /* "detach=P,drop=P,busy=P,slow=Nms"; NULL: none */
+    const char *tls_cert; /* --tls-cert: PEM certificate; with tls_key, serve AMQPS */
+    const char *tls_key;  /* --tls-key: PEM private key */
 };
 
 /* Check the options that need more than a flag table (listen address, faults,
- * the key variable). 0, or prints one usage line on stderr and returns 2. */
+ * the key variable, --tls-cert and --tls-key together). 0, or prints one usage
+ * line on stderr and returns 2. */
 int replay_serve_check(const struct replay_serve_opts *o) MUST_CHECK;
 
 /* Load the capture, serve it until SIGINT/SIGTERM, print

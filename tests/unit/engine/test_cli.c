@@ -1,5 +1,8 @@
 /* test_cli.c - flag parsing of `sluice run`: defaults, values, and one-line
  * errors that name the flag. */
+#include <errno.h>
+
+#include "budget.h"
 #include "cli.h"
 #include "harness.h"
 
@@ -220,6 +223,61 @@ TEST(eventhub_subset_for_check)
     CHECK(strstr(err, "--namespace: needs --eventhub") != NULL);
     CHECK_EQ_INT(parse_eh("--consumer-group", allowed), 2);
     CHECK(strstr(err, "missing value") != NULL);
+}
+
+TEST(memory_budget_and_token_ttl)
+{
+    CHECK_EQ_INT(parse("--source replay:/tmp/x.cap --spool-dir /tmp/s", &cfg, err, sizeof(err)), 0);
+    CHECK(cfg.memory_budget > 0 && cfg.memory_budget == budget_phys() / 2); /* auto */
+    CHECK(!cfg.rx_batches_given);
+    CHECK_EQ_INT(cfg.sas_token_ttl_ms, 3600000);
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --memory-budget none --sas-token-ttl 6s "
+                       "--rx-batches 4", &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_U64(cfg.memory_budget, 0);
+    CHECK_EQ_INT(cfg.sas_token_ttl_ms, 6000);
+    CHECK(cfg.rx_batches_given);
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --memory-budget 10M", &cfg, err,
+                       sizeof(err)), 2);
+    CHECK(strstr(err, "--memory-budget: \"10M\" is not auto, none or a size of at least 64M") != NULL);
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --sas-token-ttl 1s", &cfg, err,
+                       sizeof(err)), 2);
+    CHECK(strstr(err, "--sas-token-ttl:") != NULL);
+}
+
+TEST(memory_plan)
+{
+    char why[512];
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --batch-bytes 64K --memory-budget 768M",
+                       &cfg, err, sizeof(err)), 0);
+    /* 1024 partitions x 8 batches of 64K do not fit 768M: lowered to what fits */
+    CHECK(budget_estimate(&cfg, 1024, 2) > cfg.memory_budget);
+    CHECK_EQ_INT(budget_plan(&cfg, 1024, 2, why, sizeof(why)), 0);
+    CHECK_EQ_INT(cfg.rx_batches, 2);
+    CHECK(budget_estimate(&cfg, 1024, 2) <= cfg.memory_budget);
+    /* 16 partitions fit with the default 8 */
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --batch-bytes 64K --memory-budget 768M",
+                       &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_INT(budget_plan(&cfg, 16, 2, why, sizeof(why)), 0);
+    CHECK_EQ_INT(cfg.rx_batches, 8);
+    /* a given --rx-batches is kept: the plan fails and names it */
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --batch-bytes 64K --rx-batches 8 "
+                       "--memory-budget 768M", &cfg, err, sizeof(err)), 0);
+    CHECK_EQ_INT(budget_plan(&cfg, 1024, 2, why, sizeof(why)), -ENOMEM);
+    CHECK_EQ_INT(cfg.rx_batches, 8);
+    CHECK(strstr(why, "cannot hold 1024 partitions and 2 shards") != NULL);
+    CHECK(strstr(why, "--rx-batches 8") != NULL && strstr(why, "or --rx-batches") != NULL);
+    /* not even 2 batches fit: fails, rx_batches untouched */
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --memory-budget 256M", &cfg, err,
+                       sizeof(err)), 0);
+    CHECK_EQ_INT(budget_plan(&cfg, 1024, 2, why, sizeof(why)), -ENOMEM);
+    CHECK_EQ_INT(cfg.rx_batches, 8);
+    CHECK(strstr(why, "--rx-batches 2 they need about") != NULL);
+    /* no budget: nothing changes */
+    CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --memory-budget none", &cfg, err,
+                       sizeof(err)), 0);
+    CHECK_EQ_INT(budget_plan(&cfg, 1024, 2, why, sizeof(why)), 0);
+    CHECK_EQ_INT(cfg.rx_batches, 8);
+    CHECK(budget_rss() > 0 && budget_peak_rss() >= budget_rss() / 2);
 }
 
 TEST_MAIN()

@@ -71,6 +71,13 @@ TEST(conn_case_order_ports_blanks)
                   "SharedAccessKeyName=a;SharedAccessKey=b", &c, why, sizeof(why)) == 0);
     CHECK_EQ_INT(c.port, 443);
     CHECK(c.tls);
+    /* a loopback host with a port but no UseDevelopmentEmulator: TLS to that port */
+    REQUIRE(parse("Endpoint=sb://localhost:15671/;SharedAccessKeyName=a;SharedAccessKey=b;"
+                  "EntityPath=h", &c, why, sizeof(why)) == 0);
+    CHECK_EQ_STR(c.host, "localhost");
+    CHECK_EQ_INT(c.port, 15671);
+    CHECK(c.tls);
+    CHECK(!c.dev_emulator);
     /* no credentials at all: the caller uses Entra ID */
     REQUIRE(parse("Endpoint=sb://ns.servicebus.windows.net/;EntityPath=h", &c, why, sizeof(why)) == 0);
     CHECK_EQ_STR(c.key_name, "");
