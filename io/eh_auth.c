@@ -1194,6 +1194,51 @@ void eh_cred_describe(const struct eh_conn *conn, bool entra, char *out, size_t 
     }
 }
 
+/* One Entra ID token for every connection of the process: 1024 partitions must not
+ * mean 1024 requests to the token endpoint at start and at every renewal. The
+ * token is reused while more than a quarter of its life (at most EH_ENTRA_REUSE_S)
+ * is left; one caller fetches while the others wait on the lock. A failure is
+ * remembered for EH_ENTRA_RETRY_S, so a burst of callers makes one request. */
+#define EH_ENTRA_REUSE_S 600
+#define EH_ENTRA_RETRY_S 5
+static pthread_mutex_t entra_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct eh_token entra_tok;   /* SECRET; guarded by entra_mu */
+static int64_t entra_got_s;         /* when entra_tok was fetched */
+static int64_t entra_fail_s;        /* when the last fetch failed; 0: it did not */
+static int entra_fail_rc;
+static char entra_fail_why[256];
+
+static int entra_cached(struct eh_token *out)
+{
+    pthread_mutex_lock(&entra_mu);
+    int64_t now = (int64_t)time(NULL);
+    int64_t life = entra_tok.expires_s - entra_got_s;
+    int rc = 0;
+    if (entra_tok.token[0] && entra_tok.expires_s - now > MIN(life / 4, EH_ENTRA_REUSE_S)) {
+        *out = entra_tok;
+    } else if (entra_fail_s && now - entra_fail_s < EH_ENTRA_RETRY_S) {
+        rc = entra_fail_rc;
+    } else {
+        char why[256];
+        rc = eh_entra_token("https://eventhubs.azure.net/.default", out, why, sizeof(why));
+        if (rc) {
+            entra_fail_s = now;
+            entra_fail_rc = rc;
+            snprintf(entra_fail_why, sizeof(entra_fail_why), "%s", why);
+        } else {
+            entra_tok = *out;
+            entra_got_s = now;
+            entra_fail_s = 0;
+        }
+    }
+    if (rc)
+        LOG_RATELIMITED(10000, LOG_ERR, "eh: Entra ID token failed: %s (%s) fix=\"check "
+                        "AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential variables\"",
+                        err_str(rc), entra_fail_why);
+    pthread_mutex_unlock(&entra_mu);
+    return rc;
+}
+
 int eh_cbs_token(const struct eh_conn *conn, bool entra, int64_t sas_ttl_s, const char *audience,
                  char *token, size_t n, const char **type, int64_t *expires_s)
 {
@@ -1201,15 +1246,10 @@ int eh_cbs_token(const struct eh_conn *conn, bool entra, int64_t sas_ttl_s, cons
         struct eh_token *t = malloc(sizeof(*t)); /* 16 KiB; once per renewal */
         if (!t)
             return -ENOMEM;
-        char why[256];
-        int rc = eh_entra_token("https://eventhubs.azure.net/.default", t, why, sizeof(why));
-        if (rc) {
-            LOG_RATELIMITED(10000, LOG_ERR, "eh: Entra ID token failed: %s (%s) fix=\"check "
-                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential variables\"",
-                            err_str(rc), why);
-        } else if (strlen(t->token) >= n) {
+        int rc = entra_cached(t);
+        if (!rc && strlen(t->token) >= n) {
             rc = -ENOSPC;
-        } else {
+        } else if (!rc) {
             snprintf(token, n, "%s", t->token);
             *type = "jwt";
             *expires_s = t->expires_s;

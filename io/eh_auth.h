@@ -111,8 +111,10 @@ struct eh_token {
 int eh_entra_token(const char *scope, struct eh_token *out, char *why, size_t n);
 
 /* The CBS token for audience from a parsed connection: with entra, an Entra ID
- * JWT for https://eventhubs.azure.net/.default (type "jwt"; a failure is logged,
- * rate-limited, with the fix); else the connection string's fixed
+ * JWT for https://eventhubs.azure.net/.default (type "jwt"; one token shared by
+ * every caller of the process while a quarter of its life, at most 10 min, is left,
+ * so N connections make one request; a failure is logged, rate-limited, with the
+ * fix, and answered from memory for 5 s); else the connection string's fixed
  * SharedAccessSignature (*expires_s 0: cannot be renewed); else a SAS signed for
  * audience, valid sas_ttl_s (type "servicebus.windows.net:sastoken"). The shape of
  * the receivers' token callback. 0, -ENOSPC (token does not fit n), or
