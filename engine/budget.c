@@ -79,10 +79,43 @@ uint64_t budget_peak_rss(void)
     return kb * 1024;
 }
 
-uint64_t budget_phys(void)
+/* A cgroup memory limit in file f ("max", a byte count, or absent: UINT64_MAX). */
+static uint64_t cg_limit(const char *f)
+{
+    FILE *fp = fopen(f, "r");
+    if (!fp)
+        return UINT64_MAX;
+    unsigned long long v = 0;
+    int k = fscanf(fp, "%llu", &v);
+    fclose(fp);
+    return k == 1 && v > 0 ? (uint64_t)v : UINT64_MAX;
+}
+
+uint64_t budget_memory(void)
 {
     struct sysinfo si;
     if (sysinfo(&si) != 0)
         return 0;
-    return (uint64_t)si.totalram * si.mem_unit;
+    uint64_t m = (uint64_t)si.totalram * si.mem_unit;
+    /* our cgroup's limit, v2 (0::PATH) or v1 (N:memory:PATH), and the root's */
+    m = MIN(m, cg_limit("/sys/fs/cgroup/memory.max"));
+    m = MIN(m, cg_limit("/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+    FILE *fp = fopen("/proc/self/cgroup", "r");
+    char line[512], f[700];
+    while (fp && fgets(line, sizeof(line), fp)) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *p = NULL;
+        if (strncmp(line, "0::", 3) == 0) {
+            p = line + 3;
+            snprintf(f, sizeof(f), "/sys/fs/cgroup%s/memory.max", p);
+        } else if ((p = strstr(line, ":memory:")) != NULL) {
+            p += 8;
+            snprintf(f, sizeof(f), "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", p);
+        }
+        if (p && strcmp(p, "/") != 0)
+            m = MIN(m, cg_limit(f));
+    }
+    if (fp)
+        fclose(fp);
+    return m;
 }

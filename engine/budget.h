@@ -43,7 +43,8 @@ int budget_plan(struct run_cfg *c, uint32_t read_parts, uint32_t shards, char *w
 uint64_t budget_rss(void);
 uint64_t budget_peak_rss(void);
 
-/* Physical memory in bytes (the default budget is half of it). */
-uint64_t budget_phys(void);
+/* The memory this process may use, in bytes: physical memory, or the cgroup's
+ * limit (v1 or v2) when lower. The default budget (auto) is half of it. */
+uint64_t budget_memory(void);
 
 #endif

@@ -362,7 +362,7 @@ static int set_memory_budget(struct run_cfg *c, const char *v, char *why, size_t
     if (strcmp(v, "none") == 0) {
         x = 0;
     } else if (strcmp(v, "auto") == 0) {
-        x = budget_phys() / 2;
+        x = budget_memory() / 2;
     } else if (cli_parse_bytes(v, &x) || x < (64ull << 20)) {
         snprintf(why, n, "\"%s\" is not auto, none or a size of at least 64M (e.g. 2G)", v);
         return -EINVAL;
@@ -633,7 +633,8 @@ static const struct flag run_flags[] = {
     {"memory-budget", "BYTES|auto|none", "auto", "Most memory sluice plans to use: at start "
      "the pools are sized to fit (--rx-batches is lowered, not below 2, unless given; start-up "
      "fails with the figures when even that is too much), and a warning is logged while the "
-     "resident set is above it. The summary shows the peak. auto: half the physical memory.",
+     "resident set is above it. The summary shows the peak. auto: half of the physical memory "
+     "or of the cgroup's limit, whichever is lower.",
      set_memory_budget},
     {"inflight-bytes", "BYTES", "64M", "Per partition, the most bytes read beyond the last "
      "persisted checkpoint; reading waits (and a checkpoint is persisted at once) when a "

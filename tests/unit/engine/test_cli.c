@@ -228,7 +228,7 @@ TEST(eventhub_subset_for_check)
 TEST(memory_budget_and_token_ttl)
 {
     CHECK_EQ_INT(parse("--source replay:/tmp/x.cap --spool-dir /tmp/s", &cfg, err, sizeof(err)), 0);
-    CHECK(cfg.memory_budget > 0 && cfg.memory_budget == budget_phys() / 2); /* auto */
+    CHECK(cfg.memory_budget > 0 && cfg.memory_budget == budget_memory() / 2); /* auto */
     CHECK(!cfg.rx_batches_given);
     CHECK_EQ_INT(cfg.sas_token_ttl_ms, 3600000);
     CHECK_EQ_INT(parse("--source eventhub --spool-dir /tmp/s --memory-budget none --sas-token-ttl 6s "
