@@ -40,9 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "capture.h"
 #include "cfg.h"
-#include "budget.h"
 #include "ckpt_store.h"
 #include "eh_auth.h"
 #include "eh_rx.h"

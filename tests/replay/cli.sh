@@ -23,7 +23,7 @@ expect_usage() {
 }
 
 # help
-for c in "" synth import stat run serve record; do
+for c in "" synth import stat serve record; do
   if "$R" $c --help > "$T/out" 2> "$T/err" && [ -s "$T/out" ] && [ ! -s "$T/err" ]; then ok
   else fail "sluice-replay $c --help"; fi
 done
@@ -60,7 +60,7 @@ expect_usage 'stat: too many arguments' stat a b
 expect_usage 'unknown command "bogus"' bogus
 expect_usage 'no command given'
 expect_usage '"a\x0ab"' synth --out "$T/x" --partitions $'a\nb' --events 1
-expect_usage "sluice-replay: run is not implemented yet (see issue 5)" run --source x
+expect_usage 'unknown command "run"' run --source x
 expect_usage "sluice-replay record: unknown flag --source" record --source x
 expect_usage "sluice-replay record: --out: missing" record --until-caught-up
 expect_usage "sluice-replay record: --partitions:" record --out "$T/x" --partitions 3-1

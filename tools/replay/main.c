@@ -156,7 +156,6 @@ static int cmd_record(struct opts *o)
     return EXIT_USAGE;
 }
 
-static int cmd_todo(struct opts *o);
 static int cmd_serve(struct opts *o);
 
 static const struct cmd cmds[] = {
@@ -182,8 +181,6 @@ static const struct cmd cmds[] = {
      "bytes), file_bytes, blocks, and per_partition {\"<p>\": {messages, records, bytes,\n"
      "blocks, first_sequence_number, last_sequence_number}} (-1 for an empty partition).",
      no_flags, 0, 1, 1, cmd_stat},
-    {"run", "[flags]", "feed a capture straight into the pipeline (not implemented yet)",
-     "Not implemented yet (see issue 5).", no_flags, 0, 0, -1, cmd_todo},
     {"serve", "CAPTURE --listen HOST:PORT [flags]",
      "serve a capture as an Event Hubs-compatible AMQP 1.0 endpoint",
      "Serves the capture's partitions as one event hub over plain AMQP 1.0 (SASL ANONYMOUS,\n"
@@ -720,13 +717,6 @@ static int cmd_serve(struct opts *o)
     return rc ? rc : replay_serve(&so);
 }
 
-static int cmd_todo(struct opts *o)
-{
-    (void)o;
-    fprintf(stderr, PROG ": %s is not implemented yet (see issue 5)\n", g_cmd->name);
-    return EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -756,8 +746,6 @@ int main(int argc, char **argv)
                 return 0;
             }
         }
-        if (g_cmd->run == cmd_todo)
-            return cmd_todo(NULL);
         if (g_cmd->run == cmd_record)
             return replay_record_main(argc - 2, argv + 2);
         struct opts o = {
@@ -778,6 +766,9 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, PROG ": unknown command ");
     put_quoted(stderr, name);
-    fprintf(stderr, " (commands: synth, import, stat, run, serve, record; see " PROG " --help)\n");
+    fprintf(stderr, " (commands:");
+    for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+        fprintf(stderr, "%s %s", i ? "," : "", cmds[i].name);
+    fprintf(stderr, "; see " PROG " --help)\n");
     return EXIT_USAGE;
 }
