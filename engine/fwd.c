@@ -63,6 +63,7 @@
 #include "failpoint.h"
 #include "log.h"
 #include "sink.h"
+#include "text.h"
 
 #define FWD_MAX_SHARDS 4096   /* shard directories 0..4095 (--shards is at most 1024) */
 #define FWD_POLL_MS 200       /* idle pass interval */
@@ -821,20 +822,6 @@ void fwd_print_summary(const struct fwd *F, FILE *o)
     }
 }
 
-static void json_string(FILE *j, const char *s)
-{
-    fputc('"', j);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', j);
-        if ((unsigned char)*s < 0x20)
-            fprintf(j, "\\u%04x", *s);
-        else
-            fputc(*s, j);
-    }
-    fputc('"', j);
-}
-
 void fwd_print_json(const struct fwd *F, FILE *j)
 {
     struct fwd_stats t;
@@ -850,7 +837,7 @@ void fwd_print_json(const struct fwd *F, FILE *j)
     for (uint32_t i = 0; i < F->nsinks; i++) {
         const struct fwd_stats *s = &F->sinks[i].st;
         fprintf(j, "%s{\"sink\":", i ? "," : "");
-        json_string(j, F->sinks[i].spec->shown);
+        json_fputs(j, F->sinks[i].spec->shown);
         fprintf(j,
                 ",\"id\":\"%s\",\"segments\":%" PRIu64 ",\"batches\":%" PRIu64
                 ",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"retries\":%" PRIu64

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "err.h"
 #include "recov.h"
+#include "text.h"
 
 static void spool_usage(FILE *o)
 {
@@ -87,20 +88,6 @@ int inspect_spool_main(int argc, char **argv)
     }
     fprintf(stderr, "sluice: spool: unknown command \"%s\" (cat or verify)\n", cmd);
     return 2;
-}
-
-static void put_json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            putchar('\\');
-        if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
 }
 
 int inspect_checkpoint_main(int argc, char **argv)
@@ -181,13 +168,13 @@ int inspect_checkpoint_main(int argc, char **argv)
         return 1;
     }
     printf("{\"file\":");
-    put_json_str(path);
+    json_fputs(stdout, path);
     printf(",\"namespace\":");
-    put_json_str(f.ns);
+    json_fputs(stdout, f.ns);
     printf(",\"eventhub\":");
-    put_json_str(f.hub);
+    json_fputs(stdout, f.hub);
     printf(",\"consumer_group\":");
-    put_json_str(f.cg);
+    json_fputs(stdout, f.cg);
     printf(",\"partitions\":{");
     int first = 1;
     for (uint32_t p = 0; p < f.partitions; p++) {
@@ -197,7 +184,7 @@ int inspect_checkpoint_main(int argc, char **argv)
         clock_fmt_iso_ms(f.part[p].updated_ms, when);
         printf("%s\n  \"%u\":{\"sequence_number\":%lld,\"offset\":", first ? "" : ",", p,
                (long long)f.part[p].seq);
-        put_json_str(f.part[p].off);
+        json_fputs(stdout, f.part[p].off);
         printf(",\"updated\":\"%s\"}", when);
         first = 0;
     }

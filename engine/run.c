@@ -56,6 +56,7 @@
 #include "recov.h"
 #include "rx.h"
 #include "shard.h"
+#include "text.h"
 #include "tracker.h"
 
 static volatile sig_atomic_t g_signals;
@@ -215,20 +216,6 @@ static void count_segments(const char *dir, struct seg_count *sc)
         closedir(sd);
     }
     closedir(d);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 /* Name functions with one signature, for the count tables below. */
@@ -393,9 +380,9 @@ static void summary(struct run *R, double secs, bool caught_up, int status)
             t.records, t.events, dead, t.bytes_in, t.bytes_out, t.events / s,
             t.bytes_in / 1e6 / s, scpu, rcpu, scpu > 0 ? t.bytes_in / 1e6 / scpu : 0.0,
             sc.segments, sc.bytes);
-    json_str(j, R->cfg.spool_dir);
+    json_fputs(j, R->cfg.spool_dir);
     fprintf(j, ",\"checkpoint\":");
-    json_str(j, R->ckpt_path);
+    json_fputs(j, R->ckpt_path);
     fprintf(j, ",\"inflight_waits\":%" PRIu64, inflight_waits);
     fprintf(j, ",\"memory\":{\"peak_rss_bytes\":%" PRIu64 ",\"budget_bytes\":%" PRIu64
                ",\"planned_bytes\":%" PRIu64 ",\"rx_batches\":%u,\"seconds_over_budget\":%" PRIu64 "}",

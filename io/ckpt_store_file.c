@@ -29,6 +29,7 @@
 #include "err.h"
 #include "failpoint.h"
 #include "io_file.h"
+#include "text.h"
 
 static void sanitize(const char *in, char *out, size_t n)
 {
@@ -56,18 +57,9 @@ static int put_str(struct buf *b, const char *s)
 {
     int rc = buf_append(b, "\"", 1);
     for (; !rc && *s; s++) {
-        unsigned char c = (unsigned char)*s;
         char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            rc = buf_append(b, esc, 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            rc = buf_append(b, esc, 6);
-        } else {
-            rc = buf_append(b, s, 1);
-        }
+        size_t k = json_esc((unsigned char)*s, esc);
+        rc = k ? buf_append(b, esc, k) : buf_append(b, s, 1);
     }
     return rc ? rc : buf_append(b, "\"", 1);
 }
@@ -208,17 +200,6 @@ static int peek(struct rd *r, char c)
     return r->s < r->end && *r->s == c;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_str(struct rd *r, char *out, size_t n)
 {
     int rc = expect(r, '"');
@@ -236,7 +217,7 @@ static int read_str(struct rd *r, char *out, size_t n)
                     return fail(r, "short \\u escape");
                 int v = 0;
                 for (int i = 0; i < 4; i++) {
-                    int h = hexval(r->s[i]);
+                    int h = hex_digit(r->s[i]);
                     if (h < 0)
                         return fail(r, "bad \\u escape");
                     v = v * 16 + h;

@@ -51,6 +51,7 @@
 #include "compiler.h"
 #include "err.h"
 #include "log.h"
+#include "text.h"
 
 #define SAS_PREFIX     "SharedAccessSignature "
 #define ENTRA_DEFAULT  "https://login.microsoftonline.com"
@@ -133,17 +134,6 @@ int eh_url_encode(const char *s, char *out, size_t n)
     return (int)o;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [b, e) into out[n]. -EINVAL bad escape or %00, -ENOSPC. */
 static int url_decode(const char *b, const char *e, char *out, size_t n)
 {
@@ -151,9 +141,9 @@ static int url_decode(const char *b, const char *e, char *out, size_t n)
     while (b < e) {
         int c = (unsigned char)*b;
         if (c == '%') {
-            if (e - b < 3 || hexval(b[1]) < 0 || hexval(b[2]) < 0)
+            if (e - b < 3 || hex_digit(b[1]) < 0 || hex_digit(b[2]) < 0)
                 return -EINVAL;
-            c = hexval(b[1]) * 16 + hexval(b[2]);
+            c = hex_digit(b[1]) * 16 + hex_digit(b[2]);
             if (c == 0)
                 return -EINVAL;
             b += 3;
@@ -636,18 +626,9 @@ static void sb_json_str(struct sbuf *b, const char *s)
 {
     sb_str(b, "\"");
     for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
         char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            sb_add(b, esc, 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            sb_add(b, esc, 6);
-        } else {
-            sb_add(b, s, 1);
-        }
+        size_t k = json_esc((unsigned char)*s, esc);
+        sb_add(b, k ? esc : s, k ? k : 1);
     }
     sb_str(b, "\"");
 }
@@ -824,7 +805,7 @@ static const char *json_str(const char *p, char *out, size_t n, bool *fits)
             case 'u': {
                 unsigned v = 0;
                 for (int i = 0; i < 4; i++) {
-                    int h = hexval(p[i]);
+                    int h = hex_digit(p[i]);
                     if (h < 0)
                         return NULL;
                     v = v * 16 + (unsigned)h;

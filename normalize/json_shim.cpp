@@ -60,6 +60,7 @@ extern "C" { /* engine/base headers are plain C without extern "C" guards */
 #include "batch.h"
 #include "err.h"
 #include "mem.h"
+#include "text.h"
 
 extern "C" {
 /* only the escaper: ocsf_enc.h itself is C, not C++ */
@@ -202,24 +203,13 @@ static inline char *escape_into(char *d, const char *s, size_t n)
     return ocsf_escape_into(d, s, n);
 }
 
-static inline int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool hex4(const char *s, const char *e, uint32_t *v)
 {
     if (e - s < 4)
         return false;
     uint32_t x = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
+        int h = hex_digit(s[i]);
         if (h < 0)
             return false;
         x = (x << 4) | static_cast<uint32_t>(h);
@@ -746,8 +736,8 @@ static inline const char *gram_string(const char *s, const char *e)
             s += 2;
             break;
         case 'u':
-            if (e - s < 6 || hexval(s[2]) < 0 || hexval(s[3]) < 0 || hexval(s[4]) < 0 ||
-                hexval(s[5]) < 0)
+            if (e - s < 6 || hex_digit(s[2]) < 0 || hex_digit(s[3]) < 0 || hex_digit(s[4]) < 0 ||
+                hex_digit(s[5]) < 0)
                 return NULL;
             s += 6;
             break;

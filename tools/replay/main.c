@@ -33,6 +33,7 @@
 #include "serve.h"
 #include "stat.h"
 #include "synth.h"
+#include "text.h"
 
 #define PROG "sluice-replay"
 #define EXIT_RUNTIME 1
@@ -562,7 +563,7 @@ static void print_summary(const char *path, const struct capture_totals *t, doub
                           const char *extra)
 {
     printf("{\"path\":");
-    stat_json_str(stdout, path, strlen(path));
+    json_fputs(stdout, path);
     printf(",\"events\":%" PRIu64 ",\"records\":%" PRIu64 ",\"messages\":%" PRIu64
            ",\"bytes\":%" PRIu64 ",\"file_bytes\":%" PRIu64 "%s,\"seconds\":%.3f,"
            "\"mb_per_s\":%.1f}\n",

@@ -29,7 +29,7 @@
 #include "eh_rx.h"
 #include "err.h"
 #include "log.h"
-#include "stat.h"
+#include "text.h"
 
 #define PROG "sluice-replay record"
 
@@ -488,11 +488,11 @@ int replay_record_main(int argc, char **argv)
         goto out;
     }
     fputs("{\"path\":", stdout);
-    stat_json_str(stdout, o->out, strlen(o->out));
+    json_fputs(stdout, o->out);
     fputs(",\"namespace\":", stdout);
-    stat_json_str(stdout, t->host, strlen(t->host));
+    json_fputs(stdout, t->host);
     fputs(",\"eventhub\":", stdout);
-    stat_json_str(stdout, t->hub, strlen(t->hub));
+    json_fputs(stdout, t->hub);
     printf(",\"partitions\":%u,\"messages\":%" PRIu64 ",\"records\":%" PRIu64 ",\"bytes\":%" PRIu64
            ",\"stopped_by_signal\":%s}\n",
            nparts, tot.messages, tot.records, tot.bytes, g_stop ? "true" : "false");

@@ -14,32 +14,12 @@
 
 #include "capture.h"
 #include "err.h"
-
-void stat_json_str(FILE *out, const char *s, size_t n)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                fprintf(out, "\\u%04x", c);
-            else
-                fputc(c, out);
-        }
-    }
-    fputc('"', out);
-}
+#include "text.h"
 
 static void put_key_str(FILE *out, const char *key, const char *s)
 {
     fprintf(out, "  \"%s\": ", key);
-    stat_json_str(out, s, strlen(s));
+    json_fputs(out, s);
     fputs(",\n", out);
 }
 

@@ -18,8 +18,4 @@
  * @thread control @blocking */
 int stat_print_json(const char *path, FILE *out) MUST_CHECK;
 
-/* Write n bytes of s as a JSON string literal (quotes included): '"', '\\' and
- * control bytes are escaped, other bytes are copied. */
-void stat_json_str(FILE *out, const char *s, size_t n);
-
 #endif
