@@ -229,10 +229,10 @@ int check_main(int argc, char **argv)
         step_ok(&t, "credentials: $%s: endpoint %s:%u (%s), event hub %s, %s%s", cfg->conn_env,
                 tm->host, (unsigned)tm->port, tm->tls ? "TLS" : "plain AMQP, development emulator",
                 tm->hub,
-                src->conn.key[0]   ? "SharedAccessKeyName "
-                : src->conn.sas[0] ? "SharedAccessSignature"
+                src->source.conn.key[0]   ? "SharedAccessKeyName "
+                : src->source.conn.sas[0] ? "SharedAccessSignature"
                                    : "Microsoft Entra ID token",
-                src->conn.key[0] ? src->conn.key_name : "");
+                src->source.conn.key[0] ? src->source.conn.key_name : "");
     rc = eh_mgmt_read(tm, true, info, CHECK_STEP_MS, why, sizeof(why));
     if (!info->connected && rc == -EPROTO) {
         /* TLS: why names the CA file and the fix */
@@ -249,18 +249,18 @@ int check_main(int argc, char **argv)
     step_ok(&t, "connect %s:%u (%s)", tm->host, (unsigned)tm->port,
             tm->tls ? "TLS, peer name verified" : "plain AMQP");
     if (!info->authenticated) {
-        if (src->entra)
+        if (src->source.entra)
             step_failed(&t,
                         "authenticate: %s; fix: check AZURE_TENANT_ID, AZURE_CLIENT_ID and "
                         "the credential, and give the identity the Azure Event Hubs Data "
                         "Receiver role",
                         rc ? why : "no answer");
-        else if (src->conn.key[0])
+        else if (src->source.conn.key[0])
             step_failed(&t,
                         "authenticate: %s with SharedAccessKeyName %s; fix: check "
                         "SharedAccessKeyName and SharedAccessKey in $%s (the policy needs the "
                         "Listen right)",
-                        rc ? why : "no answer", src->conn.key_name, cfg->conn_env);
+                        rc ? why : "no answer", src->source.conn.key_name, cfg->conn_env);
         else
             step_failed(&t, "authenticate: %s; fix: renew the SharedAccessSignature in $%s",
                         rc ? why : "no answer", cfg->conn_env);

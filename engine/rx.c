@@ -223,66 +223,19 @@ static int read_loop(struct rx *r, struct pool *pool, struct capture_reader *rd,
 
 /* ---- Event Hubs ------------------------------------------------------------------------- */
 
-int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
-                int64_t *expires_s)
-{
-    const struct rx_eh_src *src = ctx;
-    return eh_cbs_token(&src->conn, src->entra, src->sas_ttl_s, audience, token, n, type,
-                        expires_s);
-}
-
 int rx_eh_source_init(const struct run_cfg *c, struct rx_eh_src *src, char *why, size_t n)
 {
     memset(src, 0, sizeof(*src));
-    const char *hub = c->eventhub;
-    if (c->namespace_host[0]) {
-        snprintf(src->conn.host, sizeof(src->conn.host), "%s", c->namespace_host);
-        src->conn.port = EH_AMQPS_PORT;
-        src->conn.tls = true;
-        src->entra = true;
-    } else {
-        const char *cs = getenv(c->conn_env);
-        if (!cs || !*cs) {
-            snprintf(why, n,
-                     "$%s is not set; put the Event Hubs connection string there "
-                     "(--connection-string-env VAR names another variable), or give "
-                     "--namespace and --eventhub to use Microsoft Entra ID",
-                     c->conn_env);
-            return -EINVAL;
-        }
-        char w[512];
-        if (eh_conn_parse(cs, &src->conn, w, sizeof(w)) != 0) {
-            snprintf(why, n,
-                     "$%s: %s; fix the connection string (copy it from the portal: "
-                     "Shared access policies)",
-                     c->conn_env, w);
-            return -EINVAL;
-        }
-        if (!hub[0])
-            hub = src->conn.entity;
-        if (!hub[0]) {
-            snprintf(why, n,
-                     "the connection string in $%s has no EntityPath; add "
-                     "EntityPath=HUB or give --eventhub",
-                     c->conn_env);
-            return -EINVAL;
-        }
-        src->entra = !src->conn.key[0] && !src->conn.sas[0];
-    }
     struct eh_rx_cfg *t = &src->tmpl;
-    snprintf(t->host, sizeof(t->host), "%s", src->conn.host);
-    t->port = src->conn.port;
-    t->tls = src->conn.tls;
-    snprintf(t->hub, sizeof(t->hub), "%s", hub);
+    int rc = eh_source_init(&src->source, c->namespace_host, c->conn_env, c->eventhub,
+                            c->sas_token_ttl_ms / 1000, t, why, n);
+    if (rc)
+        return rc;
     snprintf(t->cg, sizeof(t->cg), "%s", c->consumer_group);
     t->start = c->start;
     t->has_owner_level = c->has_owner_level;
     t->owner_level = c->owner_level;
     t->prefetch = c->prefetch;
-    t->token = rx_eh_token;
-    t->token_ctx = src;
-    src->sas_ttl_s = c->sas_token_ttl_ms / 1000;
-    eh_cred_describe(&src->conn, src->entra, t->cred, sizeof(t->cred));
     snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-mgmt");
     return 0;
 }

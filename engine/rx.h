@@ -26,20 +26,13 @@
  * writes it before). Secrets live here and nowhere else. */
 struct rx_eh_src {
     struct eh_rx_cfg tmpl;     /* host, port, tls, hub, cg, owner level, prefetch, token */
-    struct eh_conn conn;       /* parsed connection string (SECRET: key, sas) */
-    bool entra;                /* tokens from Microsoft Entra ID (eh_entra_token) */
-    int64_t sas_ttl_s;         /* lifetime of the SAS tokens signed from the key */
+    struct eh_source source;   /* credentials (SECRET), tmpl's token context */
 };
 
-/* eh_token_fn over a struct rx_eh_src: SAS signed for the audience (--sas-token-ttl), the
- * connection string's fixed SharedAccessSignature, or an Entra ID JWT.
- * @thread any (reentrant) */
-int rx_eh_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
-                int64_t *expires_s);
-
 /* Fill src (credentials, and tmpl: host, port, tls, hub, consumer group, owner
- * level, prefetch, start, token = rx_eh_token over src) from the eventhub flags
- * of c: the connection string from $c->conn_env, or Entra ID with --namespace.
+ * level, prefetch, start, token over src->source: eh_source_init) from the
+ * eventhub flags of c: the connection string from $c->conn_env, or Entra ID with
+ * --namespace.
  * Shared by `sluice run --source eventhub` and `sluice check`. 0, or -EINVAL
  * with a one-line reason and fix in why (never a secret). @thread control */
 int rx_eh_source_init(const struct run_cfg *c, struct rx_eh_src *src, char *why, size_t n) MUST_CHECK;

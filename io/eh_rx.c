@@ -1392,3 +1392,63 @@ int eh_mgmt_read(const struct eh_rx_cfg *cfg, bool with_parts, struct eh_hub_inf
     eh_rx_destroy(r, 2000);
     return rc;
 }
+
+/* ---- the source: flags to credentials and a receiver template ---------------------- */
+
+int eh_source_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
+                    int64_t *expires_s)
+{
+    const struct eh_source *s = ctx;
+    return eh_cbs_token(&s->conn, s->entra, s->sas_ttl_s, audience, token, n, type, expires_s);
+}
+
+int eh_source_init(struct eh_source *s, const char *ns, const char *conn_env,
+                   const char *hub_flag, int64_t sas_ttl_s, struct eh_rx_cfg *t, char *why,
+                   size_t n)
+{
+    memset(s, 0, sizeof(*s));
+    s->sas_ttl_s = sas_ttl_s;
+    const char *hub = hub_flag ? hub_flag : "";
+    if (ns && *ns) {
+        snprintf(s->conn.host, sizeof(s->conn.host), "%s", ns);
+        s->conn.port = EH_AMQPS_PORT;
+        s->conn.tls = true;
+        s->entra = true;
+    } else {
+        const char *cs = getenv(conn_env);
+        if (!cs || !*cs) {
+            snprintf(why, n,
+                     "$%s is not set; put the Event Hubs connection string there "
+                     "(--connection-string-env VAR names another variable), or give "
+                     "--namespace and --eventhub to use Microsoft Entra ID",
+                     conn_env);
+            return -EINVAL;
+        }
+        char w[512];
+        if (eh_conn_parse(cs, &s->conn, w, sizeof(w)) != 0) {
+            snprintf(why, n,
+                     "$%s: %s; fix the connection string (copy it from the portal: "
+                     "Shared access policies)",
+                     conn_env, w);
+            return -EINVAL;
+        }
+        if (!hub[0])
+            hub = s->conn.entity;
+        if (!hub[0]) {
+            snprintf(why, n,
+                     "the connection string in $%s has no EntityPath; add "
+                     "EntityPath=HUB or give --eventhub",
+                     conn_env);
+            return -EINVAL;
+        }
+        s->entra = !s->conn.key[0] && !s->conn.sas[0];
+    }
+    snprintf(t->host, sizeof(t->host), "%s", s->conn.host);
+    t->port = s->conn.port;
+    t->tls = s->conn.tls;
+    snprintf(t->hub, sizeof(t->hub), "%s", hub);
+    t->token = eh_source_token;
+    t->token_ctx = s;
+    eh_cred_describe(&s->conn, s->entra, t->cred, sizeof(t->cred));
+    return 0;
+}

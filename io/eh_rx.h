@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "eh_auth.h"
 
 #define EH_NAME_MAX 255u
 #define EH_OFF_MAX  63u
@@ -129,6 +130,28 @@ struct eh_rx_cfg {
     eh_event_fn on_event;
     void *event_ctx;
 };
+
+/* The credentials of one event hub source, shared by all its receivers' token
+ * callbacks (SECRET: conn). */
+struct eh_source {
+    struct eh_conn conn; /* parsed connection string, or host/port/tls for --namespace */
+    bool entra;          /* tokens from Microsoft Entra ID (eh_entra_token) */
+    int64_t sas_ttl_s;   /* lifetime of the SAS tokens signed from conn.key */
+};
+
+/* eh_token_fn over a struct eh_source: eh_cbs_token(). @thread any (reentrant) */
+int eh_source_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
+                    int64_t *expires_s);
+
+/* Resolve the connection flags of `sluice run --source eventhub`, `sluice check` and
+ * `sluice-replay record`: ns (--namespace: Entra ID, TLS on 5671) or else the
+ * connection string in $conn_env; the hub is hub_flag when given, else the string's
+ * EntityPath. Fills s and, in t, host, port, tls, hub, cred and token (over s, which
+ * must outlive t's receivers). 0, or -EINVAL with a one-line reason and fix in why
+ * (never a secret). @thread control */
+int eh_source_init(struct eh_source *s, const char *ns, const char *conn_env,
+                   const char *hub_flag, int64_t sas_ttl_s, struct eh_rx_cfg *t, char *why,
+                   size_t n) MUST_CHECK;
 
 struct eh_rx_stats {
     uint64_t events, bytes;           /* taken by the callback */

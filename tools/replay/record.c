@@ -41,21 +41,6 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
-struct rec_src {
-    struct eh_conn conn; /* SECRET: key, sas */
-    bool entra;
-};
-
-/* eh_token_fn: SAS signed for the audience (1 h), the fixed signature, or an
- * Entra ID JWT: eh_cbs_token(). */
-static int rec_token(void *ctx, const char *audience, char *token, size_t n, const char **type,
-                     int64_t *expires_s)
-{
-    const struct rec_src *src = ctx;
-    return eh_cbs_token(&src->conn, src->entra, EH_SAS_TTL_DEFAULT_S, audience, token, n, type,
-                        expires_s);
-}
-
 /* Records in a body {"records":[...]}: the elements of the top-level "records"
  * array; 1 for any other body (one record). At most UINT16_MAX. */
 static uint32_t count_records(const char *b, size_t n)
@@ -304,49 +289,17 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 }
 
 /* Credentials and the receiver template. 0, or 1 after one line on stderr. */
-static int setup(const struct rec_opts *o, struct rec_src *src, struct eh_rx_cfg *t)
+static int setup(const struct rec_opts *o, struct eh_source *src, struct eh_rx_cfg *t)
 {
-    const char *hub = o->hub ? o->hub : "";
-    if (o->ns) {
-        snprintf(src->conn.host, sizeof(src->conn.host), "%s", o->ns);
-        src->conn.port = EH_AMQPS_PORT;
-        src->conn.tls = true;
-        src->entra = true;
-    } else {
-        const char *cs = getenv(o->conn_env);
-        char why[512];
-        if (!cs || !*cs) {
-            fprintf(stderr,
-                    PROG ": --connection-string-env: $%s is not set; put the Event Hubs "
-                         "connection string there, or give --namespace and --eventhub\n",
-                    o->conn_env);
-            return 1;
-        }
-        if (eh_conn_parse(cs, &src->conn, why, sizeof(why)) != 0) {
-            fprintf(stderr, PROG ": --connection-string-env: $%s: %s\n", o->conn_env, why);
-            return 1;
-        }
-        if (!hub[0])
-            hub = src->conn.entity;
-        if (!hub[0]) {
-            fprintf(stderr,
-                    PROG ": --eventhub: missing; the connection string in $%s has no "
-                         "EntityPath\n",
-                    o->conn_env);
-            return 1;
-        }
-        src->entra = !src->conn.key[0] && !src->conn.sas[0];
+    char why[768];
+    if (eh_source_init(src, o->ns, o->conn_env, o->hub, EH_SAS_TTL_DEFAULT_S, t, why,
+                       sizeof(why)) != 0) {
+        fprintf(stderr, PROG ": %s\n", why);
+        return 1;
     }
-    snprintf(t->host, sizeof(t->host), "%s", src->conn.host);
-    t->port = src->conn.port;
-    t->tls = src->conn.tls;
-    snprintf(t->hub, sizeof(t->hub), "%s", hub);
     snprintf(t->cg, sizeof(t->cg), "%s", o->cg);
     t->start = o->start;
     t->prefetch = 300;
-    t->token = rec_token;
-    t->token_ctx = src;
-    eh_cred_describe(&src->conn, src->entra, t->cred, sizeof(t->cred));
     snprintf(t->receiver_name, sizeof(t->receiver_name), "sluice-record-mgmt");
     return 0;
 }
@@ -354,7 +307,7 @@ static int setup(const struct rec_opts *o, struct rec_src *src, struct eh_rx_cfg
 int replay_record_main(int argc, char **argv)
 {
     struct rec_opts *o = calloc(1, sizeof(*o));
-    struct rec_src *src = calloc(1, sizeof(*src));
+    struct eh_source *src = calloc(1, sizeof(*src));
     struct eh_rx_cfg *t = calloc(1, sizeof(*t));
     struct eh_hub_info *info = calloc(1, sizeof(*info));
     struct rec_part *parts = NULL;
