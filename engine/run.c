@@ -576,7 +576,9 @@ static int setup(struct run *R)
     return 0;
 }
 
-static int alloc_all(struct run *R)
+/* Shard count, then --rx-batches fitted to --memory-budget for the partitions
+ * read (budget.h). 0, or 2 after one line on stderr. */
+static int plan(struct run *R)
 {
     struct run_cfg *c = &R->cfg;
     uint32_t n = c->shards ? c->shards : c->cpus.n;
@@ -590,13 +592,20 @@ static int alloc_all(struct run *R)
     char why[512];
     if (budget_plan(c, reading, n, why, sizeof(why)) != 0) {
         fprintf(stderr, "sluice: %s\n", why);
-        return -EINVAL;
+        return 2;
     }
     R->mem_planned = budget_estimate(c, reading, n);
     if (c->rx_batches != asked)
         log_warn("run: --rx-batches lowered from %u to %u to fit --memory-budget %" PRIu64
                  " MB (%u partitions, %u shards; about %" PRIu64 " MB planned)",
                  asked, c->rx_batches, c->memory_budget >> 20, reading, n, R->mem_planned >> 20);
+    return 0;
+}
+
+static int alloc_all(struct run *R)
+{
+    struct run_cfg *c = &R->cfg;
+    uint32_t n = R->nshards;
     R->saved_seq = calloc(R->ckpt.partitions, sizeof(int64_t));
     R->rx = calloc(R->nparts ? R->nparts : 1, sizeof(struct rx));
     R->rings = calloc(R->nparts ? R->nparts : 1, sizeof(struct ring *));
@@ -689,6 +698,10 @@ int run_main(int argc, char **argv)
 
     if (setup(R) != 0)
         goto out;
+    if (plan(R) != 0) {
+        status = 2;
+        goto out;
+    }
     int lockfd = lock_spool(R->cfg.spool_dir);
     if (lockfd < 0) {
         if (lockfd == -EBUSY)
@@ -708,10 +721,6 @@ int run_main(int argc, char **argv)
         goto out_lock;
     }
     rc = alloc_all(R);
-    if (rc == -EINVAL) { /* --memory-budget: already said */
-        status = 2;
-        goto out_lock;
-    }
     if (rc) {
         fprintf(stderr, "sluice: cannot allocate the pipeline: %s\n", err_str(rc));
         goto out_lock;

@@ -587,15 +587,14 @@ static void conn_expire(struct eh_serve *s, struct conn *c)
             lnk_close(s, k, "amqp:unauthorized-access", d);
 }
 
-static bool conn_expired(const struct eh_serve *s, const struct conn *c)
+static bool conn_expired(const struct eh_serve *s, const struct conn *c, int64_t now_s)
 {
-    return s->key_name && c->authorized && c->auth_exp_s > 0 &&
-           clock_real_ms() / 1000 >= c->auth_exp_s;
+    return s->key_name && c->authorized && c->auth_exp_s > 0 && now_s >= c->auth_exp_s;
 }
 
 static void conn_pump(struct eh_serve *s, struct conn *c)
 {
-    if (conn_expired(s, c))
+    if (c->auth_exp_s && conn_expired(s, c, clock_real_ms() / 1000))
         conn_expire(s, c);
     for (struct lnk *k = c->links; k; k = k->cnext) {
         if (k->kind == LK_RX && k->stolen && !k->closed && ++s->n_stolen)
@@ -1650,8 +1649,9 @@ static void tick(struct eh_serve *s)
         s->tokens = MIN(s->tokens + add, cap);
         s->refill_ms = now;
     }
+    int64_t now_s = clock_real_ms() / 1000;
     for (struct conn *c = s->conns; c; c = c->next)
-        if ((fast && c->links) || conn_expired(s, c))
+        if ((fast && c->links) || conn_expired(s, c, now_s))
             pn_connection_wake(c->pc);
     pn_proactor_set_timeout(s->px, fast ? EH_FAST_TICK_MS : EH_TICK_MS);
 }
