@@ -90,6 +90,48 @@ static inline void harness_rm_rf(const char *dir)
     (void)nftw(dir, harness_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The whole file at path, malloc'd with a NUL after it (for text), its size in *n;
+ * NULL (and *n 0) when it cannot be read. */
+static inline void *harness_read_file(const char *path, size_t *n)
+{
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0, got;
+    char *b = malloc(cap + 1);
+    while (b && (got = fread(b + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nb = realloc(b, (cap *= 2) + 1);
+            if (!nb)
+                free(b);
+            b = nb;
+        }
+    }
+    if (b && ferror(f)) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) {
+        b[len] = '\0';
+        *n = len;
+    }
+    return b;
+}
+
+/* Split line at spaces into argv (at most max words) inside copy[n], which must
+ * outlive argv. Returns argc. For tests of flag parsers. */
+static inline int harness_argv(const char *line, char *copy, size_t n, char **argv, int max)
+{
+    int argc = 0;
+    snprintf(copy, n, "%s", line);
+    for (char *tok = strtok(copy, " "); tok && argc < max; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    return argc;
+}
+
 #define TEST_MAIN()                                                                   \
     int main(int argc, char **argv)                                                   \
     {                                                                                 \

@@ -10,10 +10,7 @@ static int parse(const char *line, struct run_cfg *cfg, char *err, size_t errlen
 {
     char copy[1024];
     char *argv[64];
-    int argc = 0;
-    snprintf(copy, sizeof(copy), "%s", line);
-    for (char *tok = strtok(copy, " "); tok && argc < 64; tok = strtok(NULL, " "))
-        argv[argc++] = tok;
+    int argc = harness_argv(line, copy, sizeof(copy), argv, 64);
     FILE *o = fopen("/dev/null", "w");
     FILE *e = fmemopen(err, errlen, "w");
     int rc = cli_parse_run(argc, argv, cfg, o, e);
@@ -189,10 +186,7 @@ static int parse_eh(const char *line, const char *const *allowed)
 {
     char copy[1024];
     char *argv[64];
-    int argc = 0;
-    snprintf(copy, sizeof(copy), "%s", line);
-    for (char *tok = strtok(copy, " "); tok && argc < 64; tok = strtok(NULL, " "))
-        argv[argc++] = tok;
+    int argc = harness_argv(line, copy, sizeof(copy), argv, 64);
     FILE *e = fmemopen(err, sizeof(err), "w");
     int rc = cli_parse_eventhub("sluice check", argc, argv, allowed, &cfg, e);
     fclose(e);

@@ -359,20 +359,6 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)sz + 1);
-    *n = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    return b;
-}
-
 static void spit(const char *path, const uint8_t *b, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -390,7 +376,7 @@ TEST(format_matches_documented_layout)
     uint64_t n[2] = {3, 2};
     REQUIRE(write_capture(path, 2, n, 0) == 0);
     size_t len;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = harness_read_file(path, &len);
     REQUIRE(b != NULL);
     /* file header: skippable frame 0x184D2A5C */
     CHECK_EQ_INT(rd32(b), 0x184D2A5Cu);
@@ -446,7 +432,7 @@ TEST(corrupted_byte_is_crc_error)
     uint64_t n[3] = {40, 25, 9};
     REQUIRE(write_capture(good, 3, n, 4096) == 0);
     size_t len;
-    uint8_t *b = slurp(good, &len);
+    uint8_t *b = harness_read_file(good, &len);
     REQUIRE(b != NULL);
     uint32_t fsize = rd32(b + 4);
     size_t blk = 8 + fsize;
@@ -483,7 +469,7 @@ TEST(corrupted_byte_is_crc_error)
     uint64_t n2[2] = {3, 2};
     REQUIRE(write_capture(good, 2, n2, 0) == 0);
     free(b);
-    b = slurp(good, &len);
+    b = harness_read_file(good, &len);
     REQUIRE(b != NULL);
     int accepted = 0, crc = 0;
     for (size_t i = 0; i < len; i++) {
@@ -508,7 +494,7 @@ TEST(truncated_file_is_truncated_error)
     uint64_t n[2] = {30, 30};
     REQUIRE(write_capture(good, 2, n, 4096) == 0);
     size_t len;
-    uint8_t *b = slurp(good, &len);
+    uint8_t *b = harness_read_file(good, &len);
     REQUIRE(b != NULL);
     uint32_t fsize = rd32(b + 4);
     size_t blk = 8 + fsize, blk2 = blk + 56 + rd32(b + blk + 44);
@@ -561,7 +547,7 @@ TEST(not_a_capture_is_format_error)
     uint64_t n[1] = {1};
     REQUIRE(write_capture(path, 1, n, 0) == 0);
     size_t len;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = harness_read_file(path, &len);
     REQUIRE(b != NULL);
     b[12] = 2;
     spit(path, b, len);

@@ -190,23 +190,6 @@ static size_t last_segment(const char *dir, char *path, size_t cap)
     return stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
 }
 
-static uint8_t *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    uint8_t *p = malloc(*n ? *n : 1);
-    if (fread(p, 1, *n, f) != *n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    return p;
-}
-
 static void write_file(const char *path, const void *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -276,7 +259,7 @@ TEST(truncated_last_frame_is_reported_with_file_and_offset)
     size_t size = last_segment(dir, path, sizeof(path));
     REQUIRE(size >= x.last_frame_len);
     size_t orig_n = 0;
-    uint8_t *orig = read_file(path, &orig_n);
+    uint8_t *orig = harness_read_file(path, &orig_n);
     REQUIRE(orig && orig_n == size);
     size_t frame_off = size - x.last_frame_len;
     const size_t cuts[] = {1, 7, 12, 63, 64, 65, x.last_frame_len / 2, x.last_frame_len - 1};
@@ -333,7 +316,7 @@ TEST(flipped_bytes_are_reported)
     char path[600];
     snprintf(path, sizeof(path), "%s/0/00000000000000000000.seg", dir);
     size_t n = 0;
-    uint8_t *orig = read_file(path, &n);
+    uint8_t *orig = harness_read_file(path, &n);
     REQUIRE(orig);
     /* the first frame's length, from its header */
     uint32_t lz4_len;

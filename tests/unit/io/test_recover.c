@@ -81,24 +81,6 @@ static void write_file(const char *path, const void *p, size_t n)
     close(fd);
 }
 
-static uint8_t *read_file(const char *path, size_t *n)
-{
-    *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    uint8_t *p = malloc(*n ? *n : 1);
-    if (fread(p, 1, *n, f) != *n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    return p;
-}
-
 static bool exists(const char *path)
 {
     struct stat sb;
@@ -130,7 +112,7 @@ static int recover(const char *dir, struct spool_recover_stats *st, char **log)
     dup2(saved, STDERR_FILENO);
     close(saved);
     size_t n;
-    uint8_t *p = read_file(path, &n);
+    uint8_t *p = harness_read_file(path, &n);
     unlink(path);
     char *s = malloc(n + 1);
     if (p)
@@ -171,7 +153,7 @@ static void check_sealed_exactly(const char *dir, const char *open_p, const char
     if (exists(open_p))
         HFAIL("%s: the .seg.open is still there", ctx);
     size_t got_n = 0;
-    uint8_t *got = read_file(sealed_p, &got_n);
+    uint8_t *got = harness_read_file(sealed_p, &got_n);
     if (!got) {
         HFAIL("%s: no sealed segment", ctx);
         return;
@@ -411,7 +393,7 @@ TEST(sealed_segments_are_never_modified)
     CHECK(strstr(log, sealed_p) == NULL); /* not even looked at */
     free(log);
     size_t n = 0;
-    uint8_t *p = read_file(sealed_p, &n);
+    uint8_t *p = harness_read_file(sealed_p, &n);
     REQUIRE(p);
     CHECK_EQ_U64(n, total - 5);
     CHECK_EQ_MEM(p, g.bytes.p, total - 5);
@@ -421,7 +403,7 @@ TEST(sealed_segments_are_never_modified)
     CHECK_EQ_INT(sb.st_mtim.tv_sec, 1000000000);
     CHECK(!exists(open_p));
     CHECK(!exists(o2));
-    p = read_file(s2, &n);
+    p = harness_read_file(s2, &n);
     CHECK_EQ_U64(n, g.off[NFRAMES - 1]);
     free(p);
     CHECK_EQ_INT(spool_verify(dir, NULL, NULL), 1); /* the sealed one still reports its tail */
@@ -436,10 +418,10 @@ TEST(sealed_segments_are_never_modified)
     CHECK(strstr(log, "level=error") != NULL);
     CHECK(strstr(log, "a sealed segment of the same number exists") != NULL);
     free(log);
-    p = read_file(open_p, &n);
+    p = harness_read_file(open_p, &n);
     CHECK_EQ_U64(n, g.off[NFRAMES - 1]); /* cut */
     free(p);
-    p = read_file(sealed_p, &n);
+    p = harness_read_file(sealed_p, &n);
     CHECK_EQ_U64(n, total - 5); /* untouched */
     free(p);
     seg_fini(&g);

@@ -33,24 +33,6 @@ static void write_file(const char *path, const void *p, size_t n)
     fclose(f);
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b = {0};
-    char tmp[4096];
-    size_t r;
-    while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        if (buf_append(&b, tmp, r) != 0)
-            abort();
-    fclose(f);
-    if (buf_append(&b, "", 1) != 0)
-        abort();
-    *n = b.len - 1;
-    return b.p;
-}
-
 static bool exists(const char *path)
 {
     struct stat st;
@@ -261,7 +243,7 @@ TEST(damaged_and_empty_segments)
     size_t off3;
     make_segment(path, &off3);
     size_t n;
-    char *p = read_file(path, &n);
+    char *p = harness_read_file(path, &n);
     REQUIRE(p);
     p[n - 3] ^= 0x55; /* inside frame 3's LZ4 data */
     write_file(path, p, n);
@@ -274,7 +256,7 @@ TEST(damaged_and_empty_segments)
     sink_seg_close(&sg);
     /* torn: a sealed segment that ends inside a frame is damaged too */
     make_segment(path, &off3);
-    p = read_file(path, &n);
+    p = harness_read_file(path, &n);
     REQUIRE(p);
     write_file(path, p, off3 + 20);
     free(p);
@@ -310,7 +292,7 @@ TEST(marker_roundtrip_and_damage)
     m = (struct sink_mark){.done = 41, .part_segno = 42, .part_lines = 1500};
     CHECK_EQ_INT(sink_mark_save(path, &spec, &m), 0);
     size_t n;
-    char *text = read_file(path, &n);
+    char *text = harness_read_file(path, &n);
     REQUIRE(text);
     CHECK(strncmp(text, "sluice-delivered 1\nsink http-", 29) == 0);
     CHECK(strstr(text, "\ndone 41\npartial 42 1500\n") != NULL);
@@ -403,7 +385,7 @@ TEST(fail_segment_links_and_records)
     REQUIRE(stat(seg, &a) == 0 && stat(fseg, &b) == 0);
     CHECK(a.st_ino == b.st_ino); /* a hard link: same bytes, nothing copied */
     size_t n;
-    char *text = read_file(ferr, &n);
+    char *text = harness_read_file(ferr, &n);
     REQUIRE(text);
     CHECK(strstr(text, "sink: http://h/x\n") != NULL);
     CHECK(strstr(text, "attempts: 10\n") != NULL);
@@ -412,7 +394,7 @@ TEST(fail_segment_links_and_records)
     free(text);
     /* a second sink gives up on the same segment: same link, its block appended */
     CHECK_EQ_INT(sink_fail_segment(dir, seg, 3, 41, "dir:/mnt/x", 3, "dir: write() failed"), 0);
-    text = read_file(ferr, &n);
+    text = harness_read_file(ferr, &n);
     REQUIRE(text);
     CHECK(strstr(text, "sink: http://h/x\n") != NULL);
     CHECK(strstr(text, "sink: dir:/mnt/x\n") != NULL);
@@ -441,7 +423,7 @@ TEST(dead_letters_and_delete)
     snprintf(dl, sizeof(dl), "%s/dead-letters/0-00000000000000000005.ndjson", dir);
     CHECK_EQ_INT(sink_save_dead_letters(dir, seg, 0, 5), 2);
     size_t n;
-    char *text = read_file(dl, &n);
+    char *text = harness_read_file(dl, &n);
     REQUIRE(text);
     CHECK_EQ_STR(text, "{\"f\":2,\"l\":0}\n{\"f\":2,\"l\":1}\n");
     free(text);
@@ -466,7 +448,7 @@ TEST(dead_letters_and_delete)
     /* a damaged segment is not deleted: its dead letters cannot all be read */
     size_t off3;
     make_segment(seg4, &off3);
-    text = read_file(seg4, &n);
+    text = harness_read_file(seg4, &n);
     REQUIRE(text);
     write_file(seg4, text, off3 + 20);
     free(text);
@@ -572,10 +554,7 @@ static int parse(const char *line, struct run_cfg *cfg, char *err, size_t errlen
 {
     char copy[2048];
     char *argv[64];
-    int argc = 0;
-    snprintf(copy, sizeof(copy), "%s", line);
-    for (char *tok = strtok(copy, " "); tok && argc < 64; tok = strtok(NULL, " "))
-        argv[argc++] = tok;
+    int argc = harness_argv(line, copy, sizeof(copy), argv, 64);
     FILE *o = fopen("/dev/null", "w");
     FILE *e = fmemopen(err, errlen, "w");
     int rc = cli_parse_run(argc, argv, cfg, o, e);

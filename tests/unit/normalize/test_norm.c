@@ -20,34 +20,13 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    if (p) {
-        p[n] = 0;
-        *len = (size_t)n;
-    }
-    return p;
-}
-
 /* Line `lineno` (1-based) of a shared sample file, without its newline. */
 static char *sample_line(const char *file, unsigned lineno)
 {
     char path[512];
     size_t len;
     snprintf(path, sizeof(path), "%s/samples/elastic/%s", SLUICE_SHARED_DIR, file);
-    char *all = read_file(path, &len);
+    char *all = harness_read_file(path, &len);
     if (!all)
         return NULL;
     char *s = all;
@@ -274,7 +253,7 @@ static void golden(const char *file, unsigned line, const char *example)
     char path[512];
     size_t len;
     snprintf(path, sizeof(path), "%s/reference/ocsf_examples/%s", SLUICE_SHARED_DIR, example);
-    char *exp = read_file(path, &len);
+    char *exp = harness_read_file(path, &len);
     REQUIRE(exp);
     char *want = minify(exp);
     struct norm *n = mknorm(false);
@@ -659,7 +638,7 @@ TEST(determinism)
     char path[512];
     size_t len;
     snprintf(path, sizeof(path), "%s/samples/elastic/test-device.log", SLUICE_SHARED_DIR);
-    char *all = read_file(path, &len);
+    char *all = harness_read_file(path, &len);
     REQUIRE(all);
     const char *recs[64];
     int nrec = 0;

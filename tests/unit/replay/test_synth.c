@@ -48,30 +48,6 @@ static int gen_cap(const char *path, uint64_t events, uint32_t parts, uint32_t k
     return rc ? rc : rc2;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 20, len = 0;
-    char *b = malloc(cap);
-    size_t got;
-    while (b && (got = fread(b + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *nb = realloc(b, cap *= 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-            }
-            b = nb;
-        }
-    }
-    fclose(f);
-    *n = len;
-    return b;
-}
-
 /* --- a strict JSON syntax checker (RFC 8259), enough to say "valid JSON" --- */
 
 struct jp {
@@ -344,7 +320,7 @@ TEST(deterministic_for_a_seed)
     REQUIRE(gen_cap(b, 5003, 4, 0, 42) == 0);
     REQUIRE(gen_cap(c, 5003, 4, 0, 43) == 0);
     size_t na = 0, nb = 0, nc = 0;
-    char *fa = slurp(a, &na), *fb = slurp(b, &nb), *fc = slurp(c, &nc);
+    char *fa = harness_read_file(a, &na), *fb = harness_read_file(b, &nb), *fc = harness_read_file(c, &nc);
     REQUIRE(fa && fb && fc);
     CHECK(na > 1000);
     CHECK_EQ_U64(na, nb);
