@@ -226,13 +226,9 @@ int check_main(int argc, char **argv)
                 "(AZURE_TENANT_ID, AZURE_CLIENT_ID, ...)",
                 tm->host, tm->hub);
     else
-        step_ok(&t, "credentials: $%s: endpoint %s:%u (%s), event hub %s, %s%s", cfg->conn_env,
+        step_ok(&t, "credentials: $%s: endpoint %s:%u (%s), event hub %s, %s", cfg->conn_env,
                 tm->host, (unsigned)tm->port, tm->tls ? "TLS" : "plain AMQP, development emulator",
-                tm->hub,
-                src->source.conn.key[0]   ? "SharedAccessKeyName "
-                : src->source.conn.sas[0] ? "SharedAccessSignature"
-                                   : "Microsoft Entra ID token",
-                src->source.conn.key[0] ? src->source.conn.key_name : "");
+                tm->hub, tm->cred);
     rc = eh_mgmt_read(tm, true, info, CHECK_STEP_MS, why, sizeof(why));
     if (!info->connected && rc == -EPROTO) {
         /* TLS: why names the CA file and the fix */
